@@ -1,0 +1,31 @@
+// swift-tools-version:6.0
+// Katib-compatible hyperparameter suggestion services. No package dependencies: HTTP/2 comes from the
+// system's nghttp2 and protobuf from protobuf-c, both through system-library targets.
+import PackageDescription
+
+let package = Package(
+    name: "katib-suggestion-swift",
+    products: [
+        .executable(name: "suggestion-server", targets: ["suggestion-server"]),
+    ],
+    targets: [
+        // C libraries and C code. Only SuggestionAPI imports these.
+        .systemLibrary(name: "CNghttp2", pkgConfig: "libnghttp2", providers: [.apt(["libnghttp2-dev"])]),
+        .systemLibrary(name: "CProtobufC", pkgConfig: "libprotobuf-c", providers: [.apt(["libprotobuf-c-dev"])]),
+        .target(name: "CKatibProto", dependencies: ["CProtobufC"]),   // protoc-c output, scripts/generate.sh
+        .target(name: "CShims"),                                      // epoll, eventfd, accept4, timerfd
+
+        // Wire types, codecs, gRPC server and client.
+        .target(name: "SuggestionAPI", dependencies: ["CNghttp2", "CProtobufC", "CKatibProto", "CShims"]),
+        // Search spaces and samplers: pure Swift, no I/O, no C.
+        .target(name: "Algorithms", dependencies: ["SuggestionAPI"]),
+        .executableTarget(name: "suggestion-server", dependencies: ["SuggestionAPI", "Algorithms"]),
+
+        // Emits Sources/SuggestionAPI/Generated from the protoc-c descriptors (scripts/generate.sh).
+        .executableTarget(name: "katib-codegen", dependencies: ["CKatibProto", "CProtobufC"]),
+
+        .testTarget(name: "SuggestionAPITests", dependencies: ["SuggestionAPI"]),
+        .testTarget(name: "AlgorithmsTests", dependencies: ["Algorithms", "SuggestionAPI"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

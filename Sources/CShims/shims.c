@@ -1,0 +1,1 @@
+int cshims_placeholder(void) { return 0; }

@@ -1,0 +1,2 @@
+// placeholder; replaced by the generator
+print("katib-codegen: not yet written")
