@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what building, running and testing need on a fresh Debian (bookworm) machine:
+# the Swift toolchain is assumed present; the C libraries, protoc-c, h2load and a Python virtual
+# environment with grpcio (the independent gRPC client used by the interop tests) are installed here.
+# Idempotent: does nothing that is already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler nghttp2-client pkg-config)
+missing=()
+for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if ! python3 -m venv --help >/dev/null 2>&1; then missing+=(python3 python3-venv); fi
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [ "${1:-}" = "--with-python" ]; then
+  if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
+  if ! .venv/bin/python -c 'import grpc, grpc_tools, pytest' 2>/dev/null; then
+    echo "setup: installing grpcio, grpcio-tools, pytest into .venv"
+    .venv/bin/pip install -q --disable-pip-version-check -r tests/interop/requirements.txt
+  fi
+fi
