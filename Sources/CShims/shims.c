@@ -1,1 +1,149 @@
-int cshims_placeholder(void) { return 0; }
+#define _GNU_SOURCE
+#include "shims.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+const uint32_t CSHIMS_EV_IN = EPOLLIN;
+const uint32_t CSHIMS_EV_OUT = EPOLLOUT;
+const uint32_t CSHIMS_EV_ERR = EPOLLERR | EPOLLHUP | EPOLLRDHUP;
+
+int cshims_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
+
+static int epoll_ctl_token(int epfd, int op, int fd, uint32_t events, uint64_t token) {
+    struct epoll_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.events = events;
+    ev.data.u64 = token;
+    return epoll_ctl(epfd, op, fd, &ev);
+}
+
+int cshims_epoll_add(int epfd, int fd, uint32_t events, uint64_t token) {
+    return epoll_ctl_token(epfd, EPOLL_CTL_ADD, fd, events, token);
+}
+
+int cshims_epoll_mod(int epfd, int fd, uint32_t events, uint64_t token) {
+    return epoll_ctl_token(epfd, EPOLL_CTL_MOD, fd, events, token);
+}
+
+int cshims_epoll_wait(int epfd, uint32_t *events, uint64_t *tokens, int max_events, int timeout_ms) {
+    struct epoll_event evs[256];
+    if (max_events > 256) max_events = 256;
+    int n = epoll_wait(epfd, evs, max_events, timeout_ms);
+    for (int i = 0; i < n; i++) {
+        events[i] = evs[i].events;
+        tokens[i] = evs[i].data.u64;
+    }
+    return n;
+}
+
+int cshims_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
+
+int cshims_eventfd_signal(int fd) {
+    uint64_t one = 1;
+    return write(fd, &one, sizeof one) == sizeof one ? 0 : -1;
+}
+
+void cshims_eventfd_drain(int fd) {
+    uint64_t value;
+    while (read(fd, &value, sizeof value) == sizeof value) {}
+}
+
+static void set_nodelay(int fd) {
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+int cshims_tcp_listen(const char *host, int port, int backlog) {
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    char service[16];
+    snprintf(service, sizeof service, "%d", port);
+    int rc = getaddrinfo(host, service, &hints, &res);
+    if (rc != 0) { errno = EADDRNOTAVAIL; return -1; }
+    int fd = -1;
+    for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+        if (fd < 0) continue;
+        int one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+        if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, backlog) == 0) break;
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        fd = -1;
+    }
+    freeaddrinfo(res);
+    return fd;
+}
+
+int cshims_local_port(int fd) {
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0) return -1;
+    if (ss.ss_family == AF_INET) return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    if (ss.ss_family == AF_INET6) return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    return -1;
+}
+
+int cshims_accept(int listen_fd) {
+    int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd >= 0) set_nodelay(fd);
+    return fd;
+}
+
+int cshims_tcp_connect(const char *host, int port, int *gai_error) {
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    char service[16];
+    snprintf(service, sizeof service, "%d", port);
+    *gai_error = getaddrinfo(host, service, &hints, &res);
+    if (*gai_error != 0) { errno = 0; return -1; }
+    int fd = -1;
+    for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+        if (fd < 0) continue;
+        set_nodelay(fd);
+        if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 || errno == EINPROGRESS) break;
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        fd = -1;
+    }
+    freeaddrinfo(res);
+    return fd;
+}
+
+int cshims_socket_error(int fd) {
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) return errno;
+    return err;
+}
+
+long cshims_recv(int fd, void *buf, unsigned long len) {
+    ssize_t n = recv(fd, buf, len, 0);
+    if (n < 0) return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? -2 : -1;
+    return (long)n;
+}
+
+long cshims_send(int fd, const void *buf, unsigned long len) {
+    ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+    if (n < 0) return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? -2 : -1;
+    return (long)n;
+}

@@ -1,0 +1,435 @@
+// A byte-oriented gRPC unary server on nghttp2: h2c with prior knowledge, N event loops each with
+// its own SO_REUSEPORT listener, handlers run as Swift Tasks off the loops.
+
+import Synchronization
+internal import CNghttp2
+internal import CShims
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public struct ServerConfiguration: Sendable {
+    public var host: String = "0.0.0.0"
+    /// 0 picks an ephemeral port (see `GRPCServer.boundPort`).
+    public var port: Int = 6789
+    /// One event-loop thread per active core by default; handlers run on Swift's cooperative pool.
+    public var eventLoops: Int = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    /// Cap on a request or reply message (RESOURCE_EXHAUSTED). Generous because Katib resends every
+    /// trial with every call. At most 4 GiB - 1 (the gRPC length prefix is 32 bits).
+    public var maxMessageBytes: Int = 64 << 20
+    public var maxConcurrentStreams: UInt32 = 256
+    /// Sum over request headers of name + value + 32 (RFC 9113 §6.5.2), advertised and enforced.
+    public var maxHeaderListBytes: Int = 16 << 10
+    public var shutdownGracePeriod: Duration = .seconds(10)
+    /// A connection with no open stream and no traffic for this long is closed (GOAWAY).
+    public var idleTimeout: Duration = .seconds(300)
+    public init() {}
+}
+
+public struct CallContext: Sendable {
+    /// The method, e.g. "/api.v1.beta1.Suggestion/GetSuggestions".
+    public let path: String
+    /// From the request's grpc-timeout; the server also enforces it (DEADLINE_EXCEEDED, Task cancelled).
+    public let deadline: ContinuousClock.Instant?
+    /// Request headers other than pseudo-headers, content-type, te and grpc-*.
+    public let metadata: [(name: String, value: String)]
+
+    public init(path: String, deadline: ContinuousClock.Instant? = nil, metadata: [(name: String, value: String)] = []) {
+        self.path = path
+        self.deadline = deadline
+        self.metadata = metadata
+    }
+}
+
+/// Takes the request message (without the 5-byte prefix) and returns the reply message.
+public typealias UnaryHandler = @Sendable (_ request: [UInt8], _ context: CallContext) async throws(RPCError) -> [UInt8]
+
+public final class GRPCServer: Sendable {
+    private let core: ServerCore
+    private let state = Mutex(State())
+    private let joined = Mutex(false)
+
+    private struct State {
+        var loops: [EventLoop] = []
+        var threads: [pthread_t] = []
+        var port = 0
+        var started = false
+        var shuttingDown = false
+    }
+
+    /// `handlers` is keyed by :path, e.g. "/grpc.health.v1.Health/Check".
+    public init(configuration: ServerConfiguration, handlers: [String: UnaryHandler]) {
+        core = ServerCore(configuration: configuration, handlers: handlers)
+    }
+
+    /// Binds one listener per loop and starts the loop threads; returns once listening.
+    public func start() throws(RPCError) {
+        let config = core.configuration
+        let core = self.core
+        try state.withLock { (s: inout State) throws(RPCError) in
+            guard !s.started else { return }
+            var listeners: [Int32] = []
+            var port = config.port
+            for _ in 0 ..< max(1, config.eventLoops) {
+                let fd = cshims_tcp_listen(config.host, Int32(clamping: port), 1024)
+                guard fd >= 0 else {
+                    let text = errnoText()
+                    for l in listeners { close(l) }
+                    throw RPCError(.unavailable, "cannot listen on \(config.host):\(port): \(text)")
+                }
+                if port == 0 { port = Int(cshims_local_port(fd)) }
+                listeners.append(fd)
+            }
+            var loops: [EventLoop] = []
+            var threads: [pthread_t] = []
+            do throws(RPCError) {
+                let sweep = min(.seconds(15), max(config.idleTimeout / 4, .milliseconds(10)))
+                for fd in listeners {
+                    let loop = try EventLoop(sweepInterval: sweep)
+                    loop.adoptListener(fd)
+                    loop.acceptHandler = { loop, id, fd in
+                        ServerConnection(id: id, fd: fd, loop: loop, core: core)
+                    }
+                    loops.append(loop)
+                }
+                for loop in loops {
+                    threads.append(try startThread { loop.run() })
+                }
+            } catch {
+                // Loops that never ran close their listener in deinit.
+                for loop in loops.prefix(threads.count) { loop.post(.run { $0.stop() }) }
+                for t in threads { pthread_join(t, nil) }
+                for fd in listeners.dropFirst(loops.count) { close(fd) }
+                throw error
+            }
+            s.loops = loops
+            s.threads = threads
+            s.port = port
+            s.started = true
+        }
+    }
+
+    /// The port actually bound (after `start`; useful with port 0).
+    public var boundPort: Int { state.withLock { $0.port } }
+
+    /// GOAWAY to every connection, stop accepting, let in-flight calls finish within the grace
+    /// period, then stop the loops. Returns at once; see `waitUntilStopped`.
+    public func shutdown() {
+        let grace = core.configuration.shutdownGracePeriod
+        let loops: [EventLoop] = state.withLock { s in
+            guard s.started, !s.shuttingDown else { return [] }
+            s.shuttingDown = true
+            return s.loops
+        }
+        for loop in loops { loop.post(.run { $0.beginShutdown(grace: grace) }) }
+    }
+
+    /// Blocks the calling thread until every loop has exited (after `shutdown`).
+    public func waitUntilStopped() {
+        let threads = state.withLock { $0.threads }
+        joined.withLock { done in
+            guard !done else { return }
+            for t in threads { pthread_join(t, nil) }
+            done = !threads.isEmpty
+        }
+    }
+}
+
+/// What every server loop shares: immutable configuration and the handler table.
+final class ServerCore: Sendable {
+    let configuration: ServerConfiguration
+    let handlers: [String: UnaryHandler]
+    let maxMessageBytes: Int
+
+    init(configuration: ServerConfiguration, handlers: [String: UnaryHandler]) {
+        self.configuration = configuration
+        self.handlers = handlers
+        maxMessageBytes = min(max(configuration.maxMessageBytes, 0), Int(UInt32.max))
+    }
+}
+
+private let okResponseHeaders = StaticHeaderBlock([(":status", "200"), ("content-type", "application/grpc")])
+private let okTrailers = StaticHeaderBlock([("grpc-status", "0")])
+
+private final class ServerStream {
+    enum Phase { case receiving, running, replying, done }
+
+    let id: Int32
+    var phase = Phase.receiving
+    var path = ""
+    var isPost = false
+    var contentTypeOK = false
+    var encoding: [UInt8]?
+    var timeout: Duration?
+    var deadline: ContinuousClock.Instant?
+    var metadata: [(name: String, value: String)] = []
+    var headerBytes = 0
+    var headersTooLarge = false
+    var remoteClosed = false
+    var resetAfterReply = false
+    var assembler: MessageAssembler
+    var task: Task<Void, Never>?
+    var reply: [UInt8] = []
+    var replyOffset = 0
+
+    init(id: Int32, limit: Int) {
+        self.id = id
+        assembler = MessageAssembler(limit: limit)
+    }
+}
+
+final class ServerConnection: H2Connection {
+    private let core: ServerCore
+    private var streams: [Int32: ServerStream] = [:]
+
+    init?(id: UInt64, fd: Int32, loop: EventLoop, core: ServerCore) {
+        self.core = core
+        super.init(id: id, fd: fd, loop: loop)
+        guard makeSession(server: true) else {
+            teardown()
+            return nil
+        }
+        submitSettings(maxConcurrentStreams: core.configuration.maxConcurrentStreams,
+                       maxHeaderListBytes: core.configuration.maxHeaderListBytes)
+    }
+
+    override func teardown() {
+        for s in streams.values { s.task?.cancel() }
+        streams.removeAll()
+        super.teardown()
+    }
+
+    // MARK: Request
+
+    override func onBeginHeaders(_ frame: UnsafePointer<nghttp2_frame>) -> Int32 {
+        if frame.pointee.hd.type == NG.headersFrame && frame.pointee.headers.cat == NGHTTP2_HCAT_REQUEST {
+            let id = frame.pointee.hd.stream_id
+            streams[id] = ServerStream(id: id, limit: core.maxMessageBytes)
+        }
+        return 0
+    }
+
+    override func onHeader(_ frame: UnsafePointer<nghttp2_frame>, name: UnsafeBufferPointer<UInt8>,
+                           value: UnsafeBufferPointer<UInt8>) -> Int32 {
+        guard frame.pointee.headers.cat == NGHTTP2_HCAT_REQUEST, let s = streams[frame.pointee.hd.stream_id],
+              !s.headersTooLarge else { return 0 }
+        s.headerBytes = s.headerBytes &+ name.count &+ value.count &+ 32
+        if s.headerBytes > core.configuration.maxHeaderListBytes {
+            s.headersTooLarge = true
+            s.metadata = []
+            return 0
+        }
+        if Self.equals(name, ":path") {
+            s.path = String(decoding: value, as: UTF8.self)
+        } else if Self.equals(name, ":method") {
+            s.isPost = Self.equals(value, "POST")
+        } else if name.first == UInt8(ascii: ":") {
+            return 0
+        } else if Self.equals(name, "content-type") {
+            // "application/grpc" optionally followed by "+format" or parameters.
+            s.contentTypeOK = Self.hasPrefix(value, "application/grpc")
+                && (value.count == 16 || value[16] == UInt8(ascii: "+") || value[16] == UInt8(ascii: ";"))
+        } else if Self.equals(name, "grpc-timeout") {
+            s.timeout = GRPCFraming.parseTimeout(value)
+        } else if Self.equals(name, "grpc-encoding") {
+            s.encoding = Array(value)
+        } else if !Self.hasPrefix(name, "grpc-") && !Self.equals(name, "te") {
+            s.metadata.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
+        }
+        return 0
+    }
+
+    override func onData(stream: Int32, _ data: UnsafeRawBufferPointer) -> Int32 {
+        guard let s = streams[stream], s.phase == .receiving else { return 0 }
+        s.assembler.append(data)
+        if let failure = s.assembler.failure { fail(s, error(for: failure)) }
+        return 0
+    }
+
+    override func onFrameReceived(_ frame: UnsafePointer<nghttp2_frame>) -> Int32 {
+        let type = frame.pointee.hd.type
+        guard type == NG.headersFrame || type == NG.dataFrame, let s = streams[frame.pointee.hd.stream_id] else {
+            return 0
+        }
+        if type == NG.headersFrame && frame.pointee.headers.cat == NGHTTP2_HCAT_REQUEST { headersComplete(s) }
+        if frame.pointee.hd.flags & NG.endStream != 0 {
+            s.remoteClosed = true
+            if s.phase == .receiving { requestComplete(s) }
+        }
+        return 0
+    }
+
+    override func onFrameSent(_ frame: UnsafePointer<nghttp2_frame>) -> Int32 {
+        // After an early error reply, stop a client that is still sending its request.
+        guard frame.pointee.hd.type == NG.headersFrame, frame.pointee.hd.flags & NG.endStream != 0,
+              let s = streams[frame.pointee.hd.stream_id], s.resetAfterReply, !s.remoteClosed,
+              let session else { return 0 }
+        s.resetAfterReply = false
+        _ = nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), s.id, NG.noError)
+        return 0
+    }
+
+    override func onStreamClosed(_ stream: Int32, errorCode: UInt32) {
+        // A client RST_STREAM (cancel, deadline) lands here too: stop the handler.
+        streams.removeValue(forKey: stream)?.task?.cancel()
+    }
+
+    private func headersComplete(_ s: ServerStream) {
+        let config = core.configuration
+        if s.headersTooLarge {
+            return fail(s, RPCError(.resourceExhausted, "request headers exceed \(config.maxHeaderListBytes) bytes"))
+        }
+        if !s.isPost {
+            return fail(s, RPCError(.unimplemented, "gRPC requires POST"), httpStatus: 405)
+        }
+        if !s.contentTypeOK {
+            return fail(s, RPCError(.unknown, "content-type must be application/grpc"), httpStatus: 415)
+        }
+        if let encoding = s.encoding, encoding != Array("identity".utf8) {
+            let name = String(decoding: encoding, as: UTF8.self)
+            return fail(s, RPCError(.unimplemented, "grpc-encoding \(name) is not supported; only identity is"),
+                        extra: [HeaderField("grpc-accept-encoding", "identity")])
+        }
+        if core.handlers[s.path] == nil {
+            return fail(s, RPCError(.unimplemented, "unknown method \(s.path)"))
+        }
+        if let timeout = s.timeout {
+            let deadline = ContinuousClock.now + timeout
+            s.deadline = deadline
+            loop.schedule(at: deadline, connection: id, key: Int64(s.id))
+        }
+    }
+
+    private func requestComplete(_ s: ServerStream) {
+        switch s.assembler.finish() {
+        case let .failure(failure):
+            fail(s, error(for: failure))
+        case .success:
+            guard let handler = core.handlers[s.path] else {
+                return fail(s, RPCError(.unimplemented, "unknown method \(s.path)"))
+            }
+            s.phase = .running
+            let request = s.assembler.takeMessage()
+            let context = CallContext(path: s.path, deadline: s.deadline, metadata: s.metadata)
+            let loop = self.loop, connection = id, stream = s.id
+            s.task = Task {
+                let result: Result<[UInt8], RPCError>
+                do throws(RPCError) {
+                    result = .success(try await handler(request, context))
+                } catch {
+                    result = .failure(error)
+                }
+                loop.post(.completion(connection: connection, stream: stream, result: result))
+            }
+        }
+    }
+
+    private func error(for failure: MessageAssembler.Failure) -> RPCError {
+        switch failure {
+        case .compressed:
+            return RPCError(.unimplemented, "compressed messages are not supported; only identity encoding is")
+        case let .tooLarge(declared):
+            return RPCError(.resourceExhausted,
+                            "request message of \(declared) bytes exceeds the limit of \(core.maxMessageBytes) bytes")
+        case .multipleMessages:
+            return RPCError(.invalidArgument, "a unary request must carry exactly one message, got more")
+        case .truncated:
+            return RPCError(.invalidArgument, "request message truncated: the stream ended inside it")
+        case .noMessage:
+            // grpc-java answers INTERNAL ("Half-closed without a request"); this is a broken client,
+            // not a mistake in a message.
+            return RPCError(.internalError, "a unary request must carry exactly one message, got none")
+        }
+    }
+
+    // MARK: Reply
+
+    override func complete(stream: Int32, result: Result<[UInt8], RPCError>) {
+        guard let s = streams[stream], s.phase == .running, let session else { return }   // late or reset: ignore
+        s.task = nil
+        switch result {
+        case let .failure(error):
+            fail(s, error)
+        case let .success(reply):
+            guard reply.count <= core.maxMessageBytes else {
+                return fail(s, RPCError(.resourceExhausted,
+                                        "reply message of \(reply.count) bytes exceeds the limit of \(core.maxMessageBytes) bytes"))
+            }
+            s.phase = .replying
+            s.reply = reply
+            let rc = NG.submitResponse(session, stream: s.id, headers: okResponseHeaders.pointer,
+                                       count: okResponseHeaders.count, withBody: true)
+            if rc != 0 { reset(s) }
+            loop.markDirty(self)
+        }
+    }
+
+    override func readBody(stream: Int32, into buffer: UnsafeMutableRawBufferPointer,
+                           flags: UnsafeMutablePointer<UInt32>) -> Int {
+        guard let s = streams[stream], s.phase == .replying, let session else { return Int(NG.temporalFailure) }
+        let n = GRPCFraming.copyFramed(s.reply, from: s.replyOffset, into: buffer)
+        s.replyOffset += n
+        if s.replyOffset >= s.reply.count + 5 {
+            // Trailers must be submitted here, on EOF: submitted earlier they overtake the DATA.
+            flags.pointee |= NG.eofNoEndStream
+            s.phase = .done
+            s.reply = []
+            if nghttp2_submit_trailer(session, s.id, okTrailers.pointer, okTrailers.count) != 0 { reset(s) }
+        }
+        return n
+    }
+
+    /// Trailers-Only error reply (one HEADERS frame with END_STREAM), or a plain HTTP error.
+    private func fail(_ s: ServerStream, _ error: RPCError, httpStatus: Int = 200, extra: [HeaderField] = []) {
+        guard s.phase == .receiving || s.phase == .running, let session else { return }
+        s.phase = .done
+        s.task?.cancel()
+        s.task = nil
+        var fields = [HeaderField(":status", String(httpStatus)), HeaderField("content-type", "application/grpc"),
+                      HeaderField("grpc-status", String(error.code.rawValue))]
+        if !error.message.isEmpty { fields.append(HeaderField("grpc-message", GRPCFraming.percentEncode(error.message))) }
+        fields += extra
+        let rc = withHeaderBlock(fields) { NG.submitResponse(session, stream: s.id, headers: $0, count: $1, withBody: false) }
+        if rc != 0 {
+            reset(s)
+        } else if !s.remoteClosed {
+            s.resetAfterReply = true
+        }
+        loop.markDirty(self)
+    }
+
+    private func reset(_ s: ServerStream) {
+        s.phase = .done
+        if let session {
+            _ = nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), s.id,
+                                          UInt32(NGHTTP2_INTERNAL_ERROR.rawValue))
+        }
+    }
+
+    // MARK: Timers, idleness, shutdown
+
+    override func timerFired(key: Int64, now: ContinuousClock.Instant) {
+        guard let s = streams[Int32(truncatingIfNeeded: key)], let deadline = s.deadline, deadline <= now else { return }
+        fail(s, RPCError(.deadlineExceeded, "deadline exceeded"))
+    }
+
+    override func sweep(now: ContinuousClock.Instant) -> Bool {
+        guard let session else { return false }
+        if streams.isEmpty && lastActivity + core.configuration.idleTimeout <= now {
+            _ = nghttp2_session_terminate_session(session, NG.noError)
+            loop.markDirty(self)
+        }
+        return true
+    }
+
+    override func shutdownNotice() {
+        guard let session else { return }
+        _ = nghttp2_submit_shutdown_notice(session)
+    }
+
+    override func finalGoaway() {
+        guard let session else { return }
+        _ = nghttp2_submit_goaway(session, UInt8(NGHTTP2_FLAG_NONE.rawValue),
+                                  nghttp2_session_get_last_proc_stream_id(session), NG.noError, nil, 0)
+    }
+}

@@ -1,0 +1,310 @@
+import Synchronization
+import Testing
+@testable import SuggestionAPI
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Handlers shared by the transport tests, and flags they set.
+private final class Probe: Sendable {
+    let startedSleeps = Atomic<Int>(0)
+    let startedSlow = Atomic<Int>(0)
+    let cancelledSleeps = Atomic<Int>(0)
+    let lastMetadata = Mutex<[(name: String, value: String)]>([])
+
+    var handlers: [String: UnaryHandler] {
+        [
+            "/test.Echo/Echo": { request, context in
+                self.lastMetadata.withLock { $0 = context.metadata }
+                return request
+            },
+            "/test.Echo/Fail": { request, _ throws(RPCError) in
+                throw RPCError(.invalidArgument, String(decoding: request, as: UTF8.self))
+            },
+            "/test.Echo/Sleep": { _, _ throws(RPCError) in
+                self.startedSleeps.add(1, ordering: .relaxed)
+                do {
+                    try await Task.sleep(for: .seconds(5))
+                } catch {
+                    self.cancelledSleeps.add(1, ordering: .relaxed)
+                    throw RPCError(.cancelled, "cancelled")
+                }
+                return []
+            },
+            "/test.Echo/Slow": { request, _ in
+                self.startedSlow.add(1, ordering: .relaxed)
+                try? await Task.sleep(for: .milliseconds(300))
+                return request
+            },
+            "/test.Echo/Big": { request, _ in
+                [UInt8](repeating: 0xAB, count: Int(request.first ?? 0) << 20)
+            },
+        ]
+    }
+}
+
+private func startServer(_ probe: Probe, configure: (inout ServerConfiguration) -> Void = { _ in })
+    throws -> GRPCServer {
+    var config = ServerConfiguration()
+    config.host = "127.0.0.1"
+    config.port = 0
+    config.eventLoops = 2
+    config.shutdownGracePeriod = .seconds(3)
+    configure(&config)
+    let server = GRPCServer(configuration: config, handlers: probe.handlers)
+    try server.start()
+    return server
+}
+
+private func stop(_ server: GRPCServer) {
+    server.shutdown()
+    server.waitUntilStopped()
+}
+
+/// The RPCError a call ends with, or nil on success.
+private func code(_ body: () async throws -> Void) async -> RPCError? {
+    do {
+        try await body()
+        return nil
+    } catch {
+        return error as? RPCError ?? RPCError(.unknown, "not an RPCError: \(error)")
+    }
+}
+
+@Suite(.timeLimit(.minutes(1))) struct TransportTests {
+    @Test func echoRoundTripAndEmptyMessages() async throws {
+        let probe = Probe()
+        let server = try startServer(probe)
+        defer { stop(server) }
+        let client = GRPCClient(host: "127.0.0.1", port: server.boundPort)
+        defer { client.close() }
+
+        let request = Array("hello".utf8) + [0, 255]
+        #expect(try await client.unary(path: "/test.Echo/Echo", request: request,
+                                       metadata: [("X-Trace", "abc")]) == request)
+        #expect(probe.lastMetadata.withLock { $0 }.contains { $0.name == "x-trace" && $0.value == "abc" })
+        #expect(try await client.unary(path: "/test.Echo/Echo", request: []) == [])
+        #expect(try await client.unary(path: "/test.Echo/Echo", request: [1], timeout: .seconds(5)) == [1])
+    }
+
+    @Test func unknownMethodIsUnimplemented() async throws {
+        let server = try startServer(Probe())
+        defer { stop(server) }
+        let client = GRPCClient(host: "127.0.0.1", port: server.boundPort)
+        let error = await code { _ = try await client.unary(path: "/no.Such/Method", request: [1]) }
+        #expect(error?.code == .unimplemented)
+        #expect(error?.message == "unknown method /no.Such/Method")
+    }
+
+    @Test func errorMessagesRoundTripExactly() async throws {
+        let server = try startServer(Probe())
+        defer { stop(server) }
+        let client = GRPCClient(host: "127.0.0.1", port: server.boundPort)
+        let message = "learning rate «lr» must be in (0, 1]: got 150% ✓ 学习率"
+        let error = await code { _ = try await client.unary(path: "/test.Echo/Fail", request: Array(message.utf8)) }
+        #expect(error == RPCError(.invalidArgument, message))
+    }
+
+    @Test func threeMegabyteRequestAndReply() async throws {
+        let server = try startServer(Probe())
+        defer { stop(server) }
+        let client = GRPCClient(host: "127.0.0.1", port: server.boundPort)
+        let request = (0 ..< 3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        #expect(try await client.unary(path: "/test.Echo/Echo", request: request) == request)
+        let reply = try await client.unary(path: "/test.Echo/Big", request: [3])
+        #expect(reply.count == 3 << 20 && reply.allSatisfy { $0 == 0xAB })
+    }
+
+    @Test func messagesOverTheCapAreResourceExhausted() async throws {
+        let server = try startServer(Probe()) { $0.maxMessageBytes = 1 << 20 }
+        defer { stop(server) }
+        let client = GRPCClient(host: "127.0.0.1", port: server.boundPort)
+        let big = [UInt8](repeating: 7, count: (1 << 20) + 1)
+        let error = await code { _ = try await client.unary(path: "/test.Echo/Echo", request: big) }
+        #expect(error?.code == .resourceExhausted)
+        #expect(error?.message.contains("exceeds the limit of 1048576 bytes") == true)
+        // A reply over the cap, then the connection still serves.
+        let replyError = await code { _ = try await client.unary(path: "/test.Echo/Big", request: [2]) }
+        #expect(replyError?.code == .resourceExhausted)
+        #expect(try await client.unary(path: "/test.Echo/Echo", request: [9]) == [9])
+
+        // The client's own cap on replies.
+        let small = GRPCClient(host: "127.0.0.1", port: server.boundPort, maxMessageBytes: 1000)
+        let clientError = await code { _ = try await small.unary(path: "/test.Echo/Echo", request: [UInt8](repeating: 1, count: 900)) }
+        #expect(clientError == nil)
+        let tooBig = await code { _ = try await small.unary(path: "/test.Echo/Big", request: [1]) }
+        #expect(tooBig?.code == .resourceExhausted)
+        #expect(tooBig?.message.contains("reply message of 1048576 bytes") == true)
+    }
+
+    @Test func deadlineExceededCancelsTheHandler() async throws {
+        let probe = Probe()
+        let server = try startServer(probe)
+        defer { stop(server) }
+        let client = GRPCClient(host: "127.0.0.1", port: server.boundPort)
+        let start = ContinuousClock.now
+        let error = await code { _ = try await client.unary(path: "/test.Echo/Sleep", request: [], timeout: .milliseconds(500)) }
+        #expect(error?.code == .deadlineExceeded)
+        #expect(start.duration(to: .now) < .seconds(2))
+        #expect(probe.startedSleeps.load(ordering: .relaxed) == 1)
+        for _ in 0 ..< 200 where probe.cancelledSleeps.load(ordering: .relaxed) == 0 {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(probe.cancelledSleeps.load(ordering: .relaxed) == 1)
+        #expect(try await client.unary(path: "/test.Echo/Echo", request: [4]) == [4])
+    }
+
+    @Test func callerCancellationResetsTheStream() async throws {
+        let probe = Probe()
+        let server = try startServer(probe)
+        defer { stop(server) }
+        let client = GRPCClient(host: "127.0.0.1", port: server.boundPort)
+        let task = Task { await code { _ = try await client.unary(path: "/test.Echo/Sleep", request: []) } }
+        for _ in 0 ..< 200 where probe.startedSleeps.load(ordering: .relaxed) == 0 {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        task.cancel()
+        #expect(await task.value?.code == .cancelled)
+        for _ in 0 ..< 200 where probe.cancelledSleeps.load(ordering: .relaxed) == 0 {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(probe.cancelledSleeps.load(ordering: .relaxed) == 1)
+    }
+
+    @Test func manyConcurrentCallsOnOneAndSeveralClients() async throws {
+        let server = try startServer(Probe())
+        defer { stop(server) }
+        let clients = (0 ..< 4).map { _ in GRPCClient(host: "127.0.0.1", port: server.boundPort) }
+        let ok = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for i in 0 ..< 500 {
+                group.addTask {
+                    let request = Array("call \(i)".utf8)
+                    return try await clients[0].unary(path: "/test.Echo/Echo", request: request) == request
+                }
+            }
+            for i in 0 ..< 300 {
+                group.addTask {
+                    let request = [UInt8](repeating: UInt8(i % 256), count: i)
+                    return try await clients[1 + i % 3].unary(path: "/test.Echo/Echo", request: request) == request
+                }
+            }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(ok == 800)
+    }
+
+    @Test func gracefulShutdownFinishesInFlightCalls() async throws {
+        let probe = Probe()
+        let server = try startServer(probe)
+        let port = server.boundPort
+        let client = GRPCClient(host: "127.0.0.1", port: port)
+        let inFlight = Task { try await client.unary(path: "/test.Echo/Slow", request: [42]) }
+        for _ in 0 ..< 200 where probe.startedSlow.load(ordering: .relaxed) == 0 {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        server.shutdown()
+        #expect(try await inFlight.value == [42])
+        server.waitUntilStopped()
+        let after = await code { _ = try await client.unary(path: "/test.Echo/Echo", request: [1]) }
+        #expect(after?.code == .unavailable)
+        #expect(after?.message.contains("127.0.0.1:\(port)") == true)
+    }
+
+    @Test func unreachableServerIsUnavailable() async throws {
+        // Bind and close to find a port nobody listens on.
+        let server = try startServer(Probe())
+        let port = server.boundPort
+        stop(server)
+        let client = GRPCClient(host: "127.0.0.1", port: port)
+        let error = await code { _ = try await client.unary(path: "/test.Echo/Echo", request: []) }
+        #expect(error?.code == .unavailable)
+        #expect(error?.message.contains("127.0.0.1:\(port)") == true)
+    }
+
+    @Test func clientRedialsAfterClose() async throws {
+        let server = try startServer(Probe())
+        defer { stop(server) }
+        let client = GRPCClient(host: "127.0.0.1", port: server.boundPort)
+        #expect(try await client.unary(path: "/test.Echo/Echo", request: [1]) == [1])
+        client.close()
+        #expect(try await client.unary(path: "/test.Echo/Echo", request: [2]) == [2])
+    }
+
+    @Test func oversizedHeadersAreRefused() async throws {
+        let server = try startServer(Probe()) { $0.maxHeaderListBytes = 4096 }
+        defer { stop(server) }
+        let client = GRPCClient(host: "127.0.0.1", port: server.boundPort)
+        let big = String(repeating: "v", count: 5000)
+        let error = await code { _ = try await client.unary(path: "/test.Echo/Echo", request: [1], metadata: [("x-big", big)]) }
+        #expect(error?.code == .resourceExhausted)
+        #expect(try await client.unary(path: "/test.Echo/Echo", request: [2], metadata: [("x-small", "v")]) == [2])
+    }
+
+    @Test func idleConnectionsAreClosed() async throws {
+        let server = try startServer(Probe()) { $0.idleTimeout = .milliseconds(200) }
+        defer { stop(server) }
+        let idle = try RawSocket(port: server.boundPort)
+        let start = ContinuousClock.now
+        #expect(idle.readUntilClosed(timeoutMs: 3000))
+        #expect(start.duration(to: .now) >= .milliseconds(150))
+    }
+
+    @Test(arguments: [
+        Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8) + (0 ... 255).map { UInt8($0) },
+        Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8) + [0, 0, 6, 4, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0x64]
+            + [0xFF, 0xFF, 0xFF, 0x01, 0x05, 0, 0, 0, 1] + [UInt8](repeating: 0, count: 64),
+    ])
+    func hostilePeersAreDisconnected(garbage: [UInt8]) async throws {
+        let server = try startServer(Probe())
+        defer { stop(server) }
+        let client = GRPCClient(host: "127.0.0.1", port: server.boundPort)
+        let good = Task { try await client.unary(path: "/test.Echo/Slow", request: [5]) }
+        let idle = try RawSocket(port: server.boundPort)   // never speaks
+        let peer = try RawSocket(port: server.boundPort)
+        peer.send(garbage)
+        #expect(peer.readUntilClosed(timeoutMs: 3000), "the server closes the connection")
+        #expect(try await good.value == [5])
+        #expect(try await client.unary(path: "/test.Echo/Echo", request: [6]) == [6])
+        _ = idle
+    }
+}
+
+/// A blocking loopback TCP socket for hostile-peer tests.
+private final class RawSocket {
+    let fd: Int32
+
+    struct Failed: Error {}
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failed() }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard rc == 0 else {
+            close(fd)
+            throw Failed()
+        }
+    }
+
+    deinit { close(fd) }
+
+    func send(_ bytes: [UInt8]) {
+        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    }
+
+    /// Reads (and discards) until EOF or error; false on timeout.
+    func readUntilClosed(timeoutMs: Int32) -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&p, 1, timeoutMs) == 1 else { return false }
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { return true }
+        }
+    }
+}
