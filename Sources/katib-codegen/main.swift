@@ -1,2 +1,176 @@
-// placeholder; replaced by the generator
-print("katib-codegen: not yet written")
+// katib-codegen: writes the Swift value types of proto/ (Sources/SuggestionAPI/Generated/Messages.swift)
+// by walking the protoc-c message and enum descriptors linked from CKatibProto; no second .proto
+// parser. Output is deterministic (sorted by full name). Usage: katib-codegen OUTPUT_DIRECTORY
+import CKatibProto
+import CProtobufC
+#if canImport(Glibc)
+import Glibc
+#endif
+
+let messageDescriptors: [ProtobufCMessageDescriptor] = [
+    api__v1__beta1__experiment__descriptor,
+    api__v1__beta1__experiment_spec__descriptor,
+    api__v1__beta1__experiment_spec__parameter_specs__descriptor,
+    api__v1__beta1__parameter_spec__descriptor,
+    api__v1__beta1__feasible_space__descriptor,
+    api__v1__beta1__objective_spec__descriptor,
+    api__v1__beta1__algorithm_spec__descriptor,
+    api__v1__beta1__algorithm_setting__descriptor,
+    api__v1__beta1__early_stopping_spec__descriptor,
+    api__v1__beta1__early_stopping_setting__descriptor,
+    api__v1__beta1__nas_config__descriptor,
+    api__v1__beta1__nas_config__operations__descriptor,
+    api__v1__beta1__graph_config__descriptor,
+    api__v1__beta1__operation__descriptor,
+    api__v1__beta1__operation__parameter_specs__descriptor,
+    api__v1__beta1__trial__descriptor,
+    api__v1__beta1__trial_spec__descriptor,
+    api__v1__beta1__trial_spec__parameter_assignments__descriptor,
+    api__v1__beta1__trial_spec__labels_entry__descriptor,
+    api__v1__beta1__parameter_assignment__descriptor,
+    api__v1__beta1__trial_status__descriptor,
+    api__v1__beta1__observation__descriptor,
+    api__v1__beta1__metric__descriptor,
+    api__v1__beta1__report_observation_log_request__descriptor,
+    api__v1__beta1__report_observation_log_reply__descriptor,
+    api__v1__beta1__observation_log__descriptor,
+    api__v1__beta1__metric_log__descriptor,
+    api__v1__beta1__get_observation_log_request__descriptor,
+    api__v1__beta1__get_observation_log_reply__descriptor,
+    api__v1__beta1__delete_observation_log_request__descriptor,
+    api__v1__beta1__delete_observation_log_reply__descriptor,
+    api__v1__beta1__get_suggestions_request__descriptor,
+    api__v1__beta1__get_suggestions_reply__descriptor,
+    api__v1__beta1__get_suggestions_reply__parameter_assignments__descriptor,
+    api__v1__beta1__get_suggestions_reply__parameter_assignments__labels_entry__descriptor,
+    api__v1__beta1__validate_algorithm_settings_request__descriptor,
+    api__v1__beta1__validate_algorithm_settings_reply__descriptor,
+    api__v1__beta1__get_early_stopping_rules_request__descriptor,
+    api__v1__beta1__get_early_stopping_rules_reply__descriptor,
+    api__v1__beta1__early_stopping_rule__descriptor,
+    api__v1__beta1__validate_early_stopping_settings_request__descriptor,
+    api__v1__beta1__validate_early_stopping_settings_reply__descriptor,
+    api__v1__beta1__set_trial_status_request__descriptor,
+    api__v1__beta1__set_trial_status_reply__descriptor,
+    grpc__health__v1__health_check_request__descriptor,
+    grpc__health__v1__health_check_response__descriptor,
+]
+let enumDescriptors: [ProtobufCEnumDescriptor] = [
+    api__v1__beta1__parameter_type__descriptor,
+    api__v1__beta1__distribution__descriptor,
+    api__v1__beta1__objective_type__descriptor,
+    api__v1__beta1__comparison_type__descriptor,
+    api__v1__beta1__trial_status__trial_condition_type__descriptor,
+    grpc__health__v1__health_check_response__serving_status__descriptor,
+]
+
+func camel(_ snake: String, upperFirst: Bool) -> String {
+    let parts = snake.lowercased().split(separator: "_").map(String.init)
+    var out = ""
+    for (i, p) in parts.enumerated() {
+        out += (i == 0 && !upperFirst) ? p : p.prefix(1).uppercased() + p.dropFirst()
+    }
+    return out
+}
+
+/// "api.v1.beta1.ExperimentSpec.ParameterSpecs" with package "api.v1.beta1" -> "ExperimentSpec.ParameterSpecs"
+func swiftName(full: String, package: String) -> String {
+    package.isEmpty ? full : String(full.dropFirst(package.count + 1))
+}
+
+func isMapEntry(_ d: ProtobufCMessageDescriptor) -> Bool {
+    let short = String(cString: d.short_name)
+    guard short.hasSuffix("Entry"), d.n_fields == 2 else { return false }
+    return String(cString: d.fields[0].name) == "key" && String(cString: d.fields[1].name) == "value"
+}
+
+func scalarType(_ f: ProtobufCFieldDescriptor) -> (type: String, zero: String) {
+    switch f.type {
+    case PROTOBUF_C_TYPE_STRING: return ("String", "\"\"")
+    case PROTOBUF_C_TYPE_INT32, PROTOBUF_C_TYPE_SINT32, PROTOBUF_C_TYPE_SFIXED32: return ("Int32", "0")
+    case PROTOBUF_C_TYPE_INT64, PROTOBUF_C_TYPE_SINT64, PROTOBUF_C_TYPE_SFIXED64: return ("Int64", "0")
+    case PROTOBUF_C_TYPE_UINT32, PROTOBUF_C_TYPE_FIXED32: return ("UInt32", "0")
+    case PROTOBUF_C_TYPE_UINT64, PROTOBUF_C_TYPE_FIXED64: return ("UInt64", "0")
+    case PROTOBUF_C_TYPE_DOUBLE: return ("Double", "0")
+    case PROTOBUF_C_TYPE_FLOAT: return ("Float", "0")
+    case PROTOBUF_C_TYPE_BOOL: return ("Bool", "false")
+    case PROTOBUF_C_TYPE_BYTES: return ("[UInt8]", "[]")
+    case PROTOBUF_C_TYPE_ENUM:
+        let e = f.descriptor.assumingMemoryBound(to: ProtobufCEnumDescriptor.self).pointee
+        let n = swiftName(full: String(cString: e.name), package: String(cString: e.package_name))
+        return (n, "\(n)(rawValue: 0)")
+    default:
+        let m = f.descriptor.assumingMemoryBound(to: ProtobufCMessageDescriptor.self).pointee
+        return (swiftName(full: String(cString: m.name), package: String(cString: m.package_name)), "nil")
+    }
+}
+
+func fieldDeclaration(_ f: ProtobufCFieldDescriptor) -> (name: String, type: String, zero: String) {
+    let name = camel(String(cString: f.name), upperFirst: false)
+    let (base, zero) = scalarType(f)
+    if f.type == PROTOBUF_C_TYPE_MESSAGE {
+        let m = f.descriptor.assumingMemoryBound(to: ProtobufCMessageDescriptor.self).pointee
+        if isMapEntry(m) {
+            let k = scalarType(m.fields[0]).type, v = scalarType(m.fields[1]).type
+            return (name, "[\(k): \(v)]", "[:]")
+        }
+        if f.label == PROTOBUF_C_LABEL_REPEATED { return (name, "[\(base)]", "[]") }
+        return (name, "\(base)?", "nil")
+    }
+    if f.label == PROTOBUF_C_LABEL_REPEATED { return (name, "[\(base)]", "[]") }
+    return (name, base, zero)
+}
+
+func wrap(_ name: String, _ body: String) -> String {
+    guard let dot = name.lastIndex(of: ".") else { return body }
+    return "extension \(name[..<dot]) {\n" + body.split(separator: "\n", omittingEmptySubsequences: false)
+        .map { $0.isEmpty ? "" : "    " + $0 }.joined(separator: "\n") + "}\n"
+}
+
+var blocks: [(String, String)] = []
+for d in messageDescriptors where !isMapEntry(d) {
+    let full = String(cString: d.name)
+    let name = swiftName(full: full, package: String(cString: d.package_name))
+    let short = String(cString: d.short_name)
+    let fields = (0..<Int(d.n_fields)).map { d.fields[$0] }.sorted { $0.id < $1.id }.map(fieldDeclaration)
+    var s = "/// `\(full)`\npublic struct \(short): Sendable, Hashable {\n"
+    for f in fields { s += "    public var \(f.name): \(f.type)\n" }
+    if fields.isEmpty {
+        s += "    public init() {}\n"
+    } else {
+        s += "\n    public init(\n"
+        s += fields.map { "        \($0.name): \($0.type) = \($0.zero)" }.joined(separator: ",\n")
+        s += "\n    ) {\n"
+        for f in fields { s += "        self.\(f.name) = \(f.name)\n" }
+        s += "    }\n"
+    }
+    s += "}\n"
+    blocks.append((name, wrap(name, s)))
+}
+for e in enumDescriptors {
+    let full = String(cString: e.name)
+    let name = swiftName(full: full, package: String(cString: e.package_name))
+    let short = String(cString: e.short_name)
+    var s = "/// `\(full)`; open: numbers this build does not know are kept.\n"
+    s += "public struct \(short): RawRepresentable, Hashable, Sendable, CustomStringConvertible {\n"
+    s += "    public var rawValue: Int32\n    public init(rawValue: Int32) { self.rawValue = rawValue }\n\n"
+    let values = (0..<Int(e.n_values)).map { e.values[$0] }
+    for v in values { s += "    public static let \(camel(String(cString: v.name), upperFirst: false)) = \(short)(rawValue: \(v.value))\n" }
+    s += "\n    public var description: String {\n        switch rawValue {\n"
+    for v in values { s += "        case \(v.value): return \"\(String(cString: v.name))\"\n" }
+    s += "        default: return String(rawValue)\n        }\n    }\n}\n"
+    blocks.append((name, wrap(name, s)))
+}
+blocks.sort { $0.0.split(separator: ".").count != $1.0.split(separator: ".").count
+    ? $0.0.split(separator: ".").count < $1.0.split(separator: ".").count : $0.0 < $1.0 }
+
+let header = "// Generated by katib-codegen from the protoc-c descriptors; do not edit. Regenerate: scripts/generate.sh\n\n"
+let text = header + blocks.map(\.1).joined(separator: "\n")
+guard CommandLine.arguments.count == 2 else {
+    print("usage: katib-codegen OUTPUT_DIRECTORY")
+    exit(2)
+}
+let path = CommandLine.arguments[1] + "/Messages.swift"
+guard let file = fopen(path, "w") else { perror(path); exit(1) }
+fputs(text, file)
+fclose(file)
