@@ -1,0 +1,15 @@
+/// The algorithms this module implements, by `algorithm_name`. Adding an algorithm = one `Sampler`
+/// file plus one entry here; the conformance suite then covers it automatically.
+public enum AlgorithmRegistry {
+    public static let samplers: [any Sampler] = [
+        GridSampler(),
+        RandomSampler(),
+    ]
+
+    /// Every registered algorithm name, sorted.
+    public static var names: [String] { samplers.map(\.name).sorted() }
+
+    public static func sampler(named name: String) -> (any Sampler)? {
+        samplers.first { $0.name == name }
+    }
+}

@@ -1,0 +1,111 @@
+import SuggestionAPI
+
+/// The Suggestion service over the registered samplers: dispatches on `algorithm_name`, validates the
+/// whole request, derives the seed, and turns points into Katib's assignment strings. Stateless.
+///
+/// Both RPCs validate, in this order, each failure being INVALID_ARGUMENT: experiment and spec present;
+/// algorithm name known and served; settings (`SettingsSchema.parse`); search space
+/// (`SearchSpace.parse`); max_trial_count and parallel_trial_count >= 0; the sampler's own checks.
+/// GetSuggestions then checks 1 <= current_request_number <= `maxRequestCount` and returns exactly that
+/// many assignments, in experiment parameter order, or an error (never a short reply: Katib's controller
+/// rejects it and retries forever).
+public struct AlgorithmService: SuggestionService {
+    /// Largest `current_request_number` served in one call; Katib asks for at most parallel_trial_count.
+    public static let maxRequestCount = 10_000
+
+    /// Every algorithm this build implements, sorted (for `--help` and the health service).
+    public static var registeredAlgorithmNames: [String] { AlgorithmRegistry.names }
+
+    /// The algorithms this instance serves, sorted.
+    public let servedAlgorithmNames: [String]
+
+    /// - Parameter enabledAlgorithms: the algorithms to serve; nil serves every registered one. Names
+    ///   that are not registered are dropped (the executable checks them against
+    ///   `registeredAlgorithmNames` before starting).
+    public init(enabledAlgorithms: Set<String>? = nil) {
+        let all = AlgorithmRegistry.names
+        servedAlgorithmNames = enabledAlgorithms.map { set in all.filter(set.contains) } ?? all
+    }
+
+    public func getSuggestions(_ request: GetSuggestionsRequest) async throws(RPCError) -> GetSuggestionsReply {
+        try suggestions(request)
+    }
+
+    public func validateAlgorithmSettings(_ request: ValidateAlgorithmSettingsRequest) async throws(RPCError)
+        -> ValidateAlgorithmSettingsReply {
+        _ = try resolve(request.experiment)
+        return ValidateAlgorithmSettingsReply()
+    }
+
+    /// The synchronous body of GetSuggestions (CPU-bound; the transport runs it off its event loops).
+    public func suggestions(_ request: GetSuggestionsRequest) throws(RPCError) -> GetSuggestionsReply {
+        let (sampler, problem) = try resolve(request.experiment)
+        let count = Int(request.currentRequestNumber)
+        guard count >= 1 else {
+            throw .invalidArgument("current_request_number is \(count); it must be at least 1")
+        }
+        guard count <= Self.maxRequestCount else {
+            throw .invalidArgument("current_request_number \(count) exceeds the maximum of \(Self.maxRequestCount) suggestions per call")
+        }
+        let history = TrialHistory(trials: request.trials, space: problem.space, objective: problem.objective)
+        let seed = SeedDerivation.seed(
+            algorithmName: problem.algorithmName, experimentName: problem.experimentName,
+            randomState: problem.settings.randomState, history: history,
+            currentRequestNumber: count, totalRequestNumber: Int(request.totalRequestNumber))
+        let context = SamplerContext(problem: problem, history: history, requestCount: count,
+                                     totalRequestNumber: Int(request.totalRequestNumber), seed: seed)
+        let output = try sampler.suggest(context)
+        guard output.suggestions.count == count else {
+            throw RPCError(.internalError, "algorithm \(problem.algorithmName) returned \(output.suggestions.count) suggestions instead of \(count)")
+        }
+        // A sampler bug must not bring the server down (formatting an invalid value would trap).
+        for s in output.suggestions {
+            guard s.point.count == problem.space.parameters.count else {
+                throw RPCError(.internalError, "algorithm \(problem.algorithmName) returned a point with \(s.point.count) values for \(problem.space.parameters.count) parameters")
+            }
+            for (j, v) in s.point.enumerated() where !problem.space.isValid(v, forParameter: j) {
+                throw RPCError(.internalError, "algorithm \(problem.algorithmName) returned the invalid value \(v) for parameter \(problem.space.parameters[j].name)")
+            }
+        }
+        let assignments = output.suggestions.map { s in
+            GetSuggestionsReply.ParameterAssignments(assignments: problem.space.format(s.point),
+                                                     trialName: s.trialName, labels: s.labels)
+        }
+        let algorithm = output.state.isEmpty
+            ? nil : AlgorithmSpec(algorithmName: problem.algorithmName, algorithmSettings: output.state)
+        return GetSuggestionsReply(parameterAssignments: assignments, algorithm: algorithm)
+    }
+
+    /// Validates an experiment and returns its sampler and typed problem.
+    public func resolve(_ experiment: Experiment?) throws(RPCError) -> (any Sampler, SearchProblem) {
+        guard let experiment else { throw .invalidArgument("the request has no experiment") }
+        guard let spec = experiment.spec else { throw .invalidArgument("experiment \(experiment.name) has no spec") }
+        let algorithmName = spec.algorithm?.algorithmName ?? ""
+        let served = "this server serves: " + servedAlgorithmNames.joined(separator: ", ")
+        guard !algorithmName.isEmpty else {
+            throw .invalidArgument("experiment \(experiment.name) names no algorithm (spec.algorithm.algorithm_name is empty); \(served)")
+        }
+        guard let sampler = AlgorithmRegistry.sampler(named: algorithmName) else {
+            throw .invalidArgument("unknown algorithm name \(algorithmName); \(served)")
+        }
+        guard servedAlgorithmNames.contains(algorithmName) else {
+            throw .invalidArgument("algorithm \(algorithmName) is not enabled on this server; \(served)")
+        }
+        let settings = try sampler.settingsSchema.parse(spec.algorithm?.algorithmSettings ?? [])
+        let space = try SearchSpace.parse(spec.parameterSpecs?.parameters ?? [])
+        guard spec.maxTrialCount >= 0 else {
+            throw .invalidArgument("max_trial_count \(spec.maxTrialCount) is negative; it must be >= 0 (0 means no limit)")
+        }
+        guard spec.parallelTrialCount >= 0 else {
+            throw .invalidArgument("parallel_trial_count \(spec.parallelTrialCount) is negative; it must be >= 0")
+        }
+        let objective = Objective(metricName: spec.objective?.objectiveMetricName ?? "",
+                                  direction: ObjectiveDirection(spec.objective?.type ?? .unknown))
+        let problem = SearchProblem(
+            experimentName: experiment.name, algorithmName: algorithmName, space: space, settings: settings,
+            objective: objective, maxTrialCount: Int(spec.maxTrialCount),
+            parallelTrialCount: Int(spec.parallelTrialCount))
+        try sampler.validate(problem)
+        return (sampler, problem)
+    }
+}

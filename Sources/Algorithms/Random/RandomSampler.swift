@@ -1,0 +1,75 @@
+import SuggestionAPI
+
+/// `random`: independent draws from each parameter's prior, through the shared unit-cube transform.
+///
+/// Per cube dimension (see `SearchSpaceTransform`):
+/// - uniform prior (UNIFORM, LOG_UNIFORM, unspecified) and every DISCRETE/CATEGORICAL: u ~ U[0, 1), so
+///   every lattice point and list entry has equal mass (log-scaled: equal mass per unit of ln value);
+/// - normal prior (NORMAL, LOG_NORMAL): u ~ N(0.5, (1/6)²) truncated to [0, 1], i.e. centred on the middle
+///   of the range (of ln range for LOG_NORMAL) with σ = (max − min)/6 as Katib's hyperopt service uses,
+///   but truncated so that values stay inside [min, max] (hyperopt's are unbounded).
+///
+/// Distinctness: a draw that equals a point of the batch or of a pending or completed trial is redrawn
+/// (up to 64 times). If that fails and the space is finite with at most 1 000 000 points, the free
+/// points are enumerated and one is chosen uniformly; when no free point is left, repeats are allowed
+/// rather than failing (the reply must carry exactly the requested count).
+///
+/// Settings: `random_state` (see `SeedDerivation`).
+public struct RandomSampler: Sampler {
+    public init() {}
+
+    public var name: String { "random" }
+
+    public var settingsSchema: SettingsSchema {
+        SettingsSchema(algorithm: name, specs: [.randomState])
+    }
+
+    /// Largest finite space whose free points are enumerated when rejection fails.
+    static let enumerationLimit = 1_000_000
+    static let redraws = 64
+
+    public func suggest(_ context: SamplerContext) throws(RPCError) -> SamplerOutput {
+        let transform = SearchSpaceTransform(context.space, categoricalEncoding: .index)
+        var rng = SeededRandom(seed: context.seed)
+        var taken = context.history.takenPoints
+        var free: [Int]? = nil   // finite indices of free points, built on first need
+        var points: [Point] = []
+        points.reserveCapacity(context.requestCount)
+        for _ in 0..<context.requestCount {
+            var candidate = Self.draw(transform, &rng)
+            var attempts = 1
+            while taken.contains(candidate) && attempts < Self.redraws {
+                candidate = Self.draw(transform, &rng)
+                attempts += 1
+            }
+            if taken.contains(candidate), let (counts, total) = context.space.finiteCounts,
+               total <= Self.enumerationLimit {
+                if free == nil {
+                    free = (0..<total).filter { !taken.contains(context.space.point(atFiniteIndex: $0, counts: counts)) }
+                }
+                if let list = free, !list.isEmpty {
+                    let i = rng.index(below: list.count)
+                    candidate = context.space.point(atFiniteIndex: list[i], counts: counts)
+                    free!.swapAt(i, list.count - 1)
+                    free!.removeLast()
+                }
+            }
+            taken.insert(candidate)
+            points.append(candidate)
+        }
+        return SamplerOutput(points: points)
+    }
+
+    /// One independent draw from the prior (see the type's comment).
+    static func draw(_ transform: SearchSpaceTransform, _ rng: inout SeededRandom) -> Point {
+        var u = [Double](repeating: 0, count: transform.dimensionCount)
+        for (d, dim) in transform.dimensions.enumerated() {
+            if dim.prior == .normal {
+                u[d] = rng.truncatedNormal(mean: 0.5, standardDeviation: 1.0 / 6, lower: 0, upper: 1)
+            } else {
+                u[d] = rng.uniform()
+            }
+        }
+        return transform.decode(u)
+    }
+}

@@ -1,0 +1,130 @@
+import SuggestionAPI
+
+extension SearchSpace {
+    /// Parses and validates Katib's parameter specs. Every violation is `INVALID_ARGUMENT` with a message
+    /// that names the parameter and says what is allowed. Rules:
+    ///
+    /// - at least one parameter; names non-empty and unique;
+    /// - type DOUBLE, INT, DISCRETE or CATEGORICAL (UNKNOWN_TYPE is rejected);
+    /// - DOUBLE/INT: `min` and `max` present, finite numbers, `min <= max` (`min == max` is a one-value
+    ///   range); optional `step` finite and > 0; INT bounds and step are integers within ±2^53 (`"3.0"` is
+    ///   read as 3; a fractional step such as `0.8`, which hyperopt truncates silently, is rejected); INT
+    ///   step defaults to 1; a `list` is rejected (Katib's webhook forbids it too; use DISCRETE);
+    /// - LOG_UNIFORM and LOG_NORMAL need `min > 0`; unknown distribution numbers are rejected; the
+    ///   distribution of DISCRETE and CATEGORICAL parameters is ignored (Katib's webhook sets UNIFORM on
+    ///   every parameter);
+    /// - DISCRETE/CATEGORICAL: non-empty `list` of distinct entries (exact string comparison; for
+    ///   DISCRETE also by numeric value, so `"1"` and `"1.0"` clash), no `min`, `max` or `step`
+    ///   (Katib's webhook forbids them too); DISCRETE entries are finite numbers;
+    /// - a stepped range may not have more than 2^53 lattice points.
+    public static func parse(_ specs: [ParameterSpec]) throws(RPCError) -> SearchSpace {
+        guard !specs.isEmpty else {
+            throw .invalidArgument("the experiment has no parameters: parameter_specs must list at least one parameter")
+        }
+        var seen = Set<String>()
+        var parameters: [Parameter] = []
+        parameters.reserveCapacity(specs.count)
+        for (position, spec) in specs.enumerated() {
+            guard !spec.name.isEmpty else {
+                throw .invalidArgument("parameter #\(position + 1) has an empty name; every parameter needs a unique name")
+            }
+            guard seen.insert(spec.name).inserted else {
+                throw .invalidArgument("parameter name \(spec.name) appears more than once; parameter names must be unique")
+            }
+            parameters.append(try parseParameter(spec))
+        }
+        return SearchSpace(parameters: parameters)
+    }
+
+    static func parseParameter(_ spec: ParameterSpec) throws(RPCError) -> Parameter {
+        let name = spec.name
+        let space = spec.feasibleSpace ?? FeasibleSpace()
+        let type = spec.parameterType
+        if type == .double || type == .int {
+            let typeName = type == .double ? "DOUBLE" : "INT"
+            let what = "\(typeName) parameter \(name)"
+            if !space.list.isEmpty {
+                throw .invalidArgument("\(what) must not have a list (it has \(space.list.count) entries); use min and max, or make it DISCRETE or CATEGORICAL")
+            }
+            let (scale, prior) = try distribution(space.distribution, what: what)
+            let isInteger = type == .int
+            let low = try number(space.min, field: "min", what: what, integer: isInteger)
+            let high = try number(space.max, field: "max", what: what, integer: isInteger)
+            guard low <= high else {
+                throw .invalidArgument("\(what): min \(space.min) is greater than max \(space.max); min must be <= max")
+            }
+            var step: Double? = nil
+            if !ValueFormatting.trimSpaces(space.step).isEmpty {
+                let s = try number(space.step, field: "step", what: what, integer: isInteger)
+                guard s > 0 else {
+                    throw .invalidArgument("\(what): step \(space.step) must be positive (or empty for no step)")
+                }
+                step = s
+            } else if isInteger {
+                step = 1
+            }
+            if scale == .log && !(low > 0) {
+                let d = prior == .normal ? "LOG_NORMAL" : "LOG_UNIFORM"
+                throw .invalidArgument("\(what): \(d) needs min > 0, got min \(space.min)")
+            }
+            guard let range = NumericRange(low: low, high: high, step: step, isInteger: isInteger, scale: scale,
+                                           prior: prior, lowText: space.min, stepText: space.step) else {
+                throw .invalidArgument("\(what): step \(space.step) is too small for the range [\(space.min), \(space.max)] (more than 2^53 values)")
+            }
+            return Parameter(name: name, domain: isInteger ? .int(range) : .double(range))
+        }
+        if type == .discrete || type == .categorical {
+            let typeName = type == .discrete ? "DISCRETE" : "CATEGORICAL"
+            let what = "\(typeName) parameter \(name)"
+            if !space.min.isEmpty || !space.max.isEmpty || !space.step.isEmpty {
+                throw .invalidArgument("\(what) must not have min, max or step; it takes its values from list")
+            }
+            guard !space.list.isEmpty else {
+                throw .invalidArgument("\(what) has an empty list; list at least one value")
+            }
+            var labels = Set<String>()
+            for label in space.list where !labels.insert(label).inserted {
+                throw .invalidArgument("\(what) lists \"\(label)\" more than once; list values must be distinct")
+            }
+            if type == .categorical { return Parameter(name: name, domain: .categorical(space.list)) }
+            var values: [Double] = []
+            var byValue: [Double: String] = [:]
+            for label in space.list {
+                guard let v = ValueFormatting.parseDouble(label) else {
+                    throw .invalidArgument("\(what): list entry \"\(label)\" is not a finite number; DISCRETE lists numbers, use CATEGORICAL for other values")
+                }
+                if let other = byValue[v] {
+                    throw .invalidArgument("\(what) lists the same number twice (\"\(other)\" and \"\(label)\"); list values must be distinct")
+                }
+                byValue[v] = label
+                values.append(v)
+            }
+            return Parameter(name: name, domain: .discrete(labels: space.list, values: values))
+        }
+        throw .invalidArgument("parameter \(name) has unknown parameter_type \(type.rawValue); allowed: DOUBLE, INT, DISCRETE, CATEGORICAL")
+    }
+
+    private static func distribution(_ d: Distribution, what: String) throws(RPCError) -> (Scale, Prior) {
+        if d == .distributionUnspecified || d == .uniform { return (.linear, .uniform) }
+        if d == .logUniform { return (.log, .uniform) }
+        if d == .normal { return (.linear, .normal) }
+        if d == .logNormal { return (.log, .normal) }
+        throw .invalidArgument("\(what) has unknown distribution \(d.rawValue); allowed: UNIFORM, LOG_UNIFORM, NORMAL, LOG_NORMAL (or unspecified)")
+    }
+
+    private static func number(_ text: String, field: String, what: String, integer: Bool) throws(RPCError) -> Double {
+        if ValueFormatting.trimSpaces(text).isEmpty {
+            throw .invalidArgument("\(what) needs \(field); min and max are required")
+        }
+        if integer {
+            guard let v = ValueFormatting.parseInteger(text) else {
+                throw .invalidArgument("\(what): \(field) \"\(text)\" is not an integer; INT min, max and step must be integers within ±2^53")
+            }
+            return Double(v)
+        }
+        guard let v = ValueFormatting.parseDouble(text) else {
+            throw .invalidArgument("\(what): \(field) \"\(text)\" is not a finite number")
+        }
+        return v
+    }
+}

@@ -1,0 +1,43 @@
+/// Derives the seed of a `SamplerContext` from the request, so that the same request gives the same
+/// reply on any replica and after any restart, while successive calls of one experiment get
+/// different seeds.
+///
+/// The seed is `StableHasher` over, in this order:
+/// 1. a version tag (bump it to change every sequence on purpose);
+/// 2. the algorithm name;
+/// 3. the `random_state` setting when given, **otherwise** the experiment name: with a `random_state`,
+///    an experiment re-created under another name reproduces its suggestions, as users of a seed expect;
+/// 4. the trials **sorted by name** (Katib sends them in no guaranteed order), each as its name and its
+///    assignments sorted by name then value. Conditions and metric values are left out: a call retried
+///    after a trial moved from RUNNING to SUCCEEDED gets the same answer;
+/// 5. `total_request_number` and `current_request_number`.
+public enum SeedDerivation {
+    public static let version = "katib-swift-seed-v1"
+
+    public static func seed(algorithmName: String, experimentName: String, randomState: Int64?,
+                            history: TrialHistory, currentRequestNumber: Int, totalRequestNumber: Int) -> UInt64 {
+        var h = StableHasher()
+        h.combine(version)
+        h.combine(algorithmName)
+        if let randomState {
+            h.combine(UInt64(1))
+            h.combine(randomState)
+        } else {
+            h.combine(UInt64(0))
+            h.combine(experimentName)
+        }
+        // `history.records` is already sorted by name, then assignments.
+        h.combine(UInt64(history.records.count))
+        for r in history.records {
+            h.combine(r.name)
+            h.combine(UInt64(r.sortedAssignments.count))
+            for a in r.sortedAssignments {
+                h.combine(a.name)
+                h.combine(a.value)
+            }
+        }
+        h.combine(Int64(totalRequestNumber))
+        h.combine(Int64(currentRequestNumber))
+        return h.finalize()
+    }
+}

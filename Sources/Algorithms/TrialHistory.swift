@@ -1,0 +1,153 @@
+import SuggestionAPI
+
+/// Which way the objective goes. Katib's webhook only admits MINIMIZE and MAXIMIZE; UNKNOWN (0) is
+/// read as minimize, as hyperopt, optuna and skopt do (goptuna alone reads it as maximize).
+public enum ObjectiveDirection: Sendable, Hashable {
+    case minimize, maximize
+
+    public init(_ type: ObjectiveType) { self = type == .maximize ? .maximize : .minimize }
+}
+
+/// The experiment's objective: the metric whose value is the result of a trial, and its direction.
+public struct Objective: Sendable, Hashable {
+    public var metricName: String
+    public var direction: ObjectiveDirection
+
+    public init(metricName: String, direction: ObjectiveDirection) {
+        self.metricName = metricName
+        self.direction = direction
+    }
+
+    /// The value to minimise: the metric for MINIMIZE, its negation for MAXIMIZE.
+    public func loss(_ value: Double) -> Double { direction == .maximize ? -value : value }
+}
+
+/// Katib's trial condition (`TrialStatus.condition`), as a closed enum; numbers this build does not
+/// know read as `.unknown`.
+public enum TrialCondition: Sendable, Hashable {
+    case created, running, succeeded, killed, failed, metricsUnavailable, earlyStopped, unknown
+
+    public init(_ c: TrialStatus.TrialConditionType) {
+        switch c {
+        case .created: self = .created
+        case .running: self = .running
+        case .succeeded: self = .succeeded
+        case .killed: self = .killed
+        case .failed: self = .failed
+        case .metricsunavailable: self = .metricsUnavailable
+        case .earlystopped: self = .earlyStopped
+        default: self = .unknown
+        }
+    }
+}
+
+/// One trial of the request, read into the current search space.
+public struct TrialRecord: Sendable, Hashable {
+    /// What a sampler may learn from a trial.
+    public enum State: Sendable, Hashable {
+        /// SUCCEEDED or EARLYSTOPPED with a finite objective metric; `loss` is the metric normalised so
+        /// that smaller is better (`Objective.loss`), `value` the metric as reported.
+        case completed(loss: Double, value: Double)
+        /// CREATED or RUNNING: holds assignments, no result yet. Samplers must not hand its point out again.
+        case pending
+        /// FAILED, KILLED, METRICSUNAVAILABLE, UNKNOWN, or SUCCEEDED/EARLYSTOPPED without a usable
+        /// objective metric (missing, or not a finite number such as `""` or `unavailable`).
+        case failed
+    }
+
+    public var name: String
+    public var condition: TrialCondition
+    public var state: State
+    /// The trial's assignments in this space (nil when they cannot be read: see `SearchSpace.map`).
+    public var mapped: MappedPoint?
+    /// The raw assignments sorted by name then value, the form `SeedDerivation` hashes.
+    public var sortedAssignments: [ParameterAssignment]
+
+    public var point: Point? { mapped?.point }
+    public var isPending: Bool { state == .pending }
+    public var isFailed: Bool { state == .failed }
+    var stateKey: Double {
+        switch state {
+        case .pending: return -.infinity
+        case .failed: return .infinity
+        case .completed(let loss, _): return loss
+        }
+    }
+
+    public var loss: Double? {
+        if case .completed(let loss, _) = state { return loss }
+        return nil
+    }
+}
+
+/// Every trial of a request, classified once for all samplers.
+///
+/// Katib sends trials in no guaranteed order, so `records` are sorted (by name, then by assignments):
+/// samplers that iterate them stay deterministic for a given set of trials.
+///
+/// The objective metric is the one named by the **experiment's** `objective_metric_name` (a trial's own
+/// objective spec is ignored); if the trial reports it more than once, the last occurrence wins.
+public struct TrialHistory: Sendable {
+    public let records: [TrialRecord]
+
+    public init(records: [TrialRecord]) {
+        self.records = records.sorted(by: TrialHistory.precedes)
+    }
+
+    public init(trials: [Trial], space: SearchSpace, objective: Objective) {
+        var records: [TrialRecord] = []
+        records.reserveCapacity(trials.count)
+        for trial in trials {
+            let assignments = trial.spec?.parameterAssignments?.assignments ?? []
+            let condition = TrialCondition(trial.status?.condition ?? .created)
+            var state = TrialRecord.State.failed
+            switch condition {
+            case .created, .running:
+                state = .pending
+            case .succeeded, .earlyStopped:
+                var text: String? = nil
+                for m in trial.status?.observation?.metrics ?? [] where m.name == objective.metricName { text = m.value }
+                if let text, let v = ValueFormatting.parseDouble(text) {
+                    state = .completed(loss: objective.loss(v), value: v)
+                }
+            case .failed, .killed, .metricsUnavailable, .unknown:
+                state = .failed
+            }
+            records.append(TrialRecord(
+                name: trial.name, condition: condition, state: state, mapped: space.map(assignments),
+                sortedAssignments: assignments.sorted { ($0.name, $0.value) < ($1.name, $1.value) }))
+        }
+        self.init(records: records)
+    }
+
+    /// Completed trials whose assignments map into the space: what model-based samplers learn from.
+    public var observations: [(point: Point, loss: Double)] {
+        records.compactMap { r in
+            guard let p = r.point, let loss = r.loss else { return nil }
+            return (p, loss)
+        }
+    }
+
+    public var completed: [TrialRecord] { records.filter { $0.loss != nil } }
+    public var pending: [TrialRecord] { records.filter(\.isPending) }
+    public var failed: [TrialRecord] { records.filter(\.isFailed) }
+
+    /// Points that are taken: pending or completed trials, mapped to the nearest point of the space.
+    /// Samplers avoid handing these out again where the space allows it.
+    public var takenPoints: Set<Point> {
+        var set = Set<Point>()
+        for r in records where !r.isFailed { if let p = r.point { set.insert(p) } }
+        return set
+    }
+
+    static func precedes(_ a: TrialRecord, _ b: TrialRecord) -> Bool {
+        if a.name != b.name { return a.name < b.name }
+        let ka = a.sortedAssignments.map { ($0.name, $0.value) }
+        let kb = b.sortedAssignments.map { ($0.name, $0.value) }
+        for (x, y) in zip(ka, kb) where x != y { return x < y }
+        if ka.count != kb.count { return ka.count < kb.count }
+        // Same name and assignments (Katib never sends this): order by state so the result still does
+        // not depend on the input order.
+        return a.stateKey < b.stateKey
+    }
+}

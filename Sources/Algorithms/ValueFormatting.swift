@@ -1,0 +1,131 @@
+/// Parsing and formatting of the strings that carry numbers on the wire.
+///
+/// Formatting rule (one rule for every sampler):
+/// - INT values: the decimal integer (`"-3"`, `"1024"`).
+/// - DOUBLE values: the shortest decimal that parses back to the same `Double`, written **without an
+///   exponent** and without a trailing `".0"` (`0.00001`, `2`, `150000000000000000000`), which is what Go's
+///   `strconv.FormatFloat(v, 'f', -1, 64)` (Katib's goptuna service) produces. Plain notation is
+///   accepted by every consumer of a trial template (shell, YAML, Python `float`, Go `ParseFloat`), while
+///   exponents such as `1e-05` are not always. `-0.0` is written `"0"`.
+/// - DISCRETE and CATEGORICAL values: the list entry verbatim.
+///
+/// Invariant: for every finite `x`, `Double(formatDouble(x)) == x` (tested).
+public enum ValueFormatting {
+    /// The shortest round-trip decimal of a finite `x`, in plain notation (see the type's comment).
+    /// Non-finite values never reach this function (search spaces are validated to be finite);
+    /// they are written as Swift does (`nan`, `inf`, `-inf`).
+    public static func formatDouble(_ x: Double) -> String {
+        guard x.isFinite else { return x.description }
+        if x == 0 { return "0" }
+        // Swift's `description` gives the shortest round-trip digits, sometimes with an exponent:
+        // "1e-05", "1.5e+20", "0.001", "123.0". Re-render those digits in plain notation.
+        let text = x.description
+        var negative = false
+        var digits: [UInt8] = []   // significant digits, ASCII
+        var pointPosition = 0      // number of digits before the decimal point
+        var sawPoint = false
+        var exponent = 0
+        var bytes = text.utf8.makeIterator()
+        while let c = bytes.next() {
+            switch c {
+            case UInt8(ascii: "-"): negative = true
+            case UInt8(ascii: "."): sawPoint = true
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                digits.append(c)
+                if !sawPoint { pointPosition += 1 }
+            case UInt8(ascii: "e"), UInt8(ascii: "E"):
+                var rest = ""
+                while let d = bytes.next() { rest.unicodeScalars.append(Unicode.Scalar(d)) }
+                exponent = Int(rest) ?? 0
+            default: break
+            }
+        }
+        pointPosition += exponent
+        // Strip leading zeros (they shift the point) and trailing zeros (they do not).
+        while let first = digits.first, first == UInt8(ascii: "0") {
+            digits.removeFirst()
+            pointPosition -= 1
+        }
+        while let last = digits.last, last == UInt8(ascii: "0") { digits.removeLast() }
+        if digits.isEmpty { return "0" }
+        var out: [UInt8] = negative ? [UInt8(ascii: "-")] : []
+        if pointPosition <= 0 {
+            out += Array("0.".utf8)
+            out += [UInt8](repeating: UInt8(ascii: "0"), count: -pointPosition)
+            out += digits
+        } else if pointPosition >= digits.count {
+            out += digits
+            out += [UInt8](repeating: UInt8(ascii: "0"), count: pointPosition - digits.count)
+        } else {
+            out += digits[..<pointPosition]
+            out.append(UInt8(ascii: "."))
+            out += digits[pointPosition...]
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Parses a number as written in a feasible space or an assignment: Swift's `Double(String)`
+    /// grammar (decimal, exponent, hexadecimal), after trimming ASCII spaces. Returns nil for text
+    /// that is not a number and for `nan`/`inf`, which no search space may contain.
+    public static func parseDouble(_ text: String) -> Double? {
+        let trimmed = trimSpaces(text)
+        guard let first = trimmed.utf8.first,
+              first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || first == UInt8(ascii: ".")
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first),
+              let value = Double(trimmed), value.isFinite
+        else { return nil }
+        return value
+    }
+
+    /// Parses an integer: an integer literal, or a decimal whose value is integral (`"1.0"`, `"1e3"`),
+    /// limited to ±2^53 so that every value is exact as a `Double` too. Nil otherwise.
+    public static func parseInteger(_ text: String) -> Int64? {
+        let trimmed = trimSpaces(text)
+        if let v = Int64(trimmed) { return abs(v) <= maxExactInteger ? v : nil }
+        guard let d = parseDouble(trimmed), d == d.rounded(), abs(d) <= Double(maxExactInteger) else { return nil }
+        return Int64(d)
+    }
+
+    /// 2^53: the largest magnitude up to which every integer is exactly representable as a `Double`.
+    public static let maxExactInteger: Int64 = 1 << 53
+
+    /// The number of decimal places a decimal literal carries (`"0.005"` → 3, `"1.25e-3"` → 5,
+    /// `"5e2"` → 0); nil if the text is not a plain decimal literal or needs more than 17 places.
+    /// Used to remove binary rounding noise from stepped lattices (see `NumericRange`).
+    static func decimalPlaces(_ text: String) -> Int? {
+        let trimmed = trimSpaces(text)
+        var fraction = 0
+        var inFraction = false
+        var exponentText: Substring? = nil
+        var index = trimmed.startIndex
+        while index < trimmed.endIndex {
+            let c = trimmed[index]
+            if c == "." {
+                if inFraction { return nil }
+                inFraction = true
+            } else if c == "e" || c == "E" {
+                exponentText = trimmed[trimmed.index(after: index)...]
+                break
+            } else if c.isASCII, c.isNumber {
+                if inFraction { fraction += 1 }
+            } else if !(index == trimmed.startIndex && (c == "-" || c == "+")) {
+                return nil
+            }
+            index = trimmed.index(after: index)
+        }
+        var places = fraction
+        if let e = exponentText {
+            guard let exponent = Int(e) else { return nil }
+            places -= exponent
+        }
+        places = max(0, places)
+        return places <= 17 ? places : nil
+    }
+
+    static func trimSpaces(_ text: String) -> String {
+        guard let first = text.firstIndex(where: { $0 != " " && $0 != "\t" && $0 != "\n" && $0 != "\r" })
+        else { return "" }
+        let last = text.lastIndex(where: { $0 != " " && $0 != "\t" && $0 != "\n" && $0 != "\r" })!
+        return String(text[first...last])
+    }
+}
