@@ -25,12 +25,13 @@ fi
 swift build --product katib-codegen -q
 gen=$(swift build --product katib-codegen --show-bin-path)/katib-codegen
 "$gen" "$out/swift"
-for f in "$out"/swift/*.swift; do
+for f in "$out"/swift/*.swift "$out"/swift/*.c; do
   name=$(basename "$f")
+  dest=Sources/SuggestionAPI/Generated; case "$name" in *.c) dest=Sources/CKatibProto;; esac
   if [ $check = 1 ]; then
-    cmp -s "$f" "Sources/SuggestionAPI/Generated/$name" || { echo "stale: Sources/SuggestionAPI/Generated/$name (run scripts/generate.sh)"; exit 1; }
+    cmp -s "$f" "$dest/$name" || { echo "stale: $dest/$name (run scripts/generate.sh)"; exit 1; }
   else
-    cp "$f" Sources/SuggestionAPI/Generated/
+    cp "$f" "$dest/"
   fi
 done
 [ $check = 1 ] && echo "generated code is fresh"

@@ -55,6 +55,54 @@ let messageDescriptors: [ProtobufCMessageDescriptor] = [
     grpc__health__v1__health_check_request__descriptor,
     grpc__health__v1__health_check_response__descriptor,
 ]
+let messageSymbols = [
+    "api__v1__beta1__experiment__descriptor",
+    "api__v1__beta1__experiment_spec__descriptor",
+    "api__v1__beta1__experiment_spec__parameter_specs__descriptor",
+    "api__v1__beta1__parameter_spec__descriptor",
+    "api__v1__beta1__feasible_space__descriptor",
+    "api__v1__beta1__objective_spec__descriptor",
+    "api__v1__beta1__algorithm_spec__descriptor",
+    "api__v1__beta1__algorithm_setting__descriptor",
+    "api__v1__beta1__early_stopping_spec__descriptor",
+    "api__v1__beta1__early_stopping_setting__descriptor",
+    "api__v1__beta1__nas_config__descriptor",
+    "api__v1__beta1__nas_config__operations__descriptor",
+    "api__v1__beta1__graph_config__descriptor",
+    "api__v1__beta1__operation__descriptor",
+    "api__v1__beta1__operation__parameter_specs__descriptor",
+    "api__v1__beta1__trial__descriptor",
+    "api__v1__beta1__trial_spec__descriptor",
+    "api__v1__beta1__trial_spec__parameter_assignments__descriptor",
+    "api__v1__beta1__trial_spec__labels_entry__descriptor",
+    "api__v1__beta1__parameter_assignment__descriptor",
+    "api__v1__beta1__trial_status__descriptor",
+    "api__v1__beta1__observation__descriptor",
+    "api__v1__beta1__metric__descriptor",
+    "api__v1__beta1__report_observation_log_request__descriptor",
+    "api__v1__beta1__report_observation_log_reply__descriptor",
+    "api__v1__beta1__observation_log__descriptor",
+    "api__v1__beta1__metric_log__descriptor",
+    "api__v1__beta1__get_observation_log_request__descriptor",
+    "api__v1__beta1__get_observation_log_reply__descriptor",
+    "api__v1__beta1__delete_observation_log_request__descriptor",
+    "api__v1__beta1__delete_observation_log_reply__descriptor",
+    "api__v1__beta1__get_suggestions_request__descriptor",
+    "api__v1__beta1__get_suggestions_reply__descriptor",
+    "api__v1__beta1__get_suggestions_reply__parameter_assignments__descriptor",
+    "api__v1__beta1__get_suggestions_reply__parameter_assignments__labels_entry__descriptor",
+    "api__v1__beta1__validate_algorithm_settings_request__descriptor",
+    "api__v1__beta1__validate_algorithm_settings_reply__descriptor",
+    "api__v1__beta1__get_early_stopping_rules_request__descriptor",
+    "api__v1__beta1__get_early_stopping_rules_reply__descriptor",
+    "api__v1__beta1__early_stopping_rule__descriptor",
+    "api__v1__beta1__validate_early_stopping_settings_request__descriptor",
+    "api__v1__beta1__validate_early_stopping_settings_reply__descriptor",
+    "api__v1__beta1__set_trial_status_request__descriptor",
+    "api__v1__beta1__set_trial_status_reply__descriptor",
+    "grpc__health__v1__health_check_request__descriptor",
+    "grpc__health__v1__health_check_response__descriptor",
+]
 let enumDescriptors: [ProtobufCEnumDescriptor] = [
     api__v1__beta1__parameter_type__descriptor,
     api__v1__beta1__distribution__descriptor,
@@ -174,3 +222,105 @@ let path = CommandLine.arguments[1] + "/Messages.swift"
 guard let file = fopen(path, "w") else { perror(path); exit(1) }
 fputs(text, file)
 fclose(file)
+
+// MARK: codecs. Each message gets `init(cMessage:)` (copy out of an unpacked protobuf-c tree) and
+// `cMessage()` (a malloc'd tree that protobuf_c_message_free_unpacked frees), written with the field
+// offsets and quantifier offsets that protoc-c recorded in the descriptors.
+func loadExpr(_ f: ProtobufCFieldDescriptor, base: String, at offset: String) -> String {
+    switch f.type {
+    case PROTOBUF_C_TYPE_STRING: return "cString(\(base).load(fromByteOffset: \(offset), as: UnsafePointer<CChar>?.self))"
+    case PROTOBUF_C_TYPE_ENUM: return "\(scalarType(f).type)(rawValue: \(base).load(fromByteOffset: \(offset), as: Int32.self))"
+    case PROTOBUF_C_TYPE_BOOL: return "\(base).load(fromByteOffset: \(offset), as: Int32.self) != 0"
+    case PROTOBUF_C_TYPE_MESSAGE: return "\(scalarType(f).type)(cMessage: \(base).load(fromByteOffset: \(offset), as: UnsafeRawPointer.self))"
+    default: return "\(base).load(fromByteOffset: \(offset), as: \(scalarType(f).type).self)"
+    }
+}
+func storeStmt(_ f: ProtobufCFieldDescriptor, base: String, offset: String, value: String) -> String {
+    switch f.type {
+    case PROTOBUF_C_TYPE_STRING: return "\(base).storeBytes(of: cDup(\(value)), toByteOffset: \(offset), as: UnsafeMutablePointer<CChar>?.self)"
+    case PROTOBUF_C_TYPE_ENUM: return "\(base).storeBytes(of: \(value).rawValue, toByteOffset: \(offset), as: Int32.self)"
+    case PROTOBUF_C_TYPE_BOOL: return "\(base).storeBytes(of: Int32(\(value) ? 1 : 0), toByteOffset: \(offset), as: Int32.self)"
+    case PROTOBUF_C_TYPE_MESSAGE: return "\(base).storeBytes(of: \(value).cMessage(), toByteOffset: \(offset), as: UnsafeMutableRawPointer?.self)"
+    default: return "\(base).storeBytes(of: \(value), toByteOffset: \(offset), as: \(scalarType(f).type).self)"
+    }
+}
+func elementSize(_ f: ProtobufCFieldDescriptor) -> String {
+    switch f.type {
+    case PROTOBUF_C_TYPE_STRING, PROTOBUF_C_TYPE_MESSAGE, PROTOBUF_C_TYPE_BYTES: return "MemoryLayout<UnsafeRawPointer>.stride"
+    case PROTOBUF_C_TYPE_ENUM, PROTOBUF_C_TYPE_BOOL: return "4"
+    default: return "MemoryLayout<\(scalarType(f).type)>.stride"
+    }
+}
+
+var codecs: [(String, String)] = []
+for (index, d) in messageDescriptors.enumerated() where !isMapEntry(d) {
+    let full = String(cString: d.name)
+    let name = swiftName(full: full, package: String(cString: d.package_name))
+    let fields = (0..<Int(d.n_fields)).map { d.fields[$0] }.sorted { $0.id < $1.id }
+    var dec = "", enc = ""
+    for f in fields {
+        let (fname, _, _) = fieldDeclaration(f)
+        let o = "\(f.offset)", q = "\(f.quantifier_offset)"
+        var isMap = false
+        if f.type == PROTOBUF_C_TYPE_MESSAGE {
+            isMap = isMapEntry(f.descriptor.assumingMemoryBound(to: ProtobufCMessageDescriptor.self).pointee)
+        }
+        if isMap {
+            let m = f.descriptor.assumingMemoryBound(to: ProtobufCMessageDescriptor.self).pointee
+            let entryIndex = messageDescriptors.firstIndex { String(cString: $0.name) == String(cString: m.name) }!
+            let k = m.fields[0], v = m.fields[1]
+            dec += "        for i in 0..<c.load(fromByteOffset: \(q), as: Int.self) {\n"
+            dec += "            let e = c.load(fromByteOffset: \(o), as: UnsafePointer<UnsafeRawPointer>.self)[i]\n"
+            dec += "            \(fname)[\(loadExpr(k, base: "e", at: "\(k.offset)"))] = \(loadExpr(v, base: "e", at: "\(v.offset)"))\n        }\n"
+            enc += "        let \(fname)Keys = \(fname).keys.sorted()\n"
+            enc += "        c.storeBytes(of: \(fname)Keys.count, toByteOffset: \(q), as: Int.self)\n"
+            enc += "        let \(fname)Array = cArray(count: \(fname)Keys.count, stride: MemoryLayout<UnsafeRawPointer>.stride)\n"
+            enc += "        for (i, key) in \(fname)Keys.enumerated() {\n"
+            enc += "            let e = cNewMessage(\(entryIndex))\n"
+            enc += "            \(storeStmt(k, base: "e", offset: "\(k.offset)", value: "key"))\n"
+            enc += "            \(storeStmt(v, base: "e", offset: "\(v.offset)", value: "\(fname)[key]!"))\n"
+            enc += "            \(fname)Array?.storeBytes(of: e, toByteOffset: i * MemoryLayout<UnsafeRawPointer>.stride, as: UnsafeMutableRawPointer.self)\n        }\n"
+            enc += "        c.storeBytes(of: \(fname)Array, toByteOffset: \(o), as: UnsafeMutableRawPointer?.self)\n"
+        } else if f.label == PROTOBUF_C_LABEL_REPEATED {
+            let stride = elementSize(f)
+            dec += "        \(fname).reserveCapacity(c.load(fromByteOffset: \(q), as: Int.self))\n"
+            dec += "        if let a = c.load(fromByteOffset: \(o), as: UnsafeRawPointer?.self) {\n"
+            dec += "            for i in 0..<c.load(fromByteOffset: \(q), as: Int.self) { \(fname).append(\(loadExpr(f, base: "a", at: "i * \(stride)"))) }\n        }\n"
+            enc += "        c.storeBytes(of: \(fname).count, toByteOffset: \(q), as: Int.self)\n"
+            enc += "        let \(fname)Array = cArray(count: \(fname).count, stride: \(stride))\n"
+            enc += "        for (i, v) in \(fname).enumerated() { \(storeStmt(f, base: "\(fname)Array!", offset: "i * \(stride)", value: "v")) }\n"
+            enc += "        c.storeBytes(of: \(fname)Array, toByteOffset: \(o), as: UnsafeMutableRawPointer?.self)\n"
+        } else if f.type == PROTOBUF_C_TYPE_MESSAGE {
+            dec += "        \(fname) = c.load(fromByteOffset: \(o), as: UnsafeRawPointer?.self).map { \(scalarType(f).type)(cMessage: $0) }\n"
+            enc += "        c.storeBytes(of: \(fname)?.cMessage(), toByteOffset: \(o), as: UnsafeMutableRawPointer?.self)\n"
+        } else {
+            dec += "        \(fname) = \(loadExpr(f, base: "c", at: o))\n"
+            enc += "        \(storeStmt(f, base: "c", offset: o, value: fname))\n"
+        }
+    }
+    var s = "extension \(name): ProtoMessage {\n"
+    s += "    public static let protoFullName = \"\(full)\"\n"
+    s += "    static let descriptorIndex = \(index)\n\n"
+    s += "    public init(serializedBytes bytes: [UInt8]) throws(RPCError) {\n        self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }\n    }\n\n"
+    s += "    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }\n\n"
+    s += "    init(cMessage c: UnsafeRawPointer) {\n        self.init()\n" + dec + "    }\n\n"
+    s += "    func cMessage() -> UnsafeMutableRawPointer {\n        let c = cNewMessage(Self.descriptorIndex)\n" + enc + "        return c\n    }\n}\n"
+    codecs.append((name, s))
+}
+codecs.sort { $0.0 < $1.0 }
+let codecHeader = header
+let codecPath = CommandLine.arguments[1] + "/Codecs.swift"
+guard let codecFile = fopen(codecPath, "w") else { perror(codecPath); exit(1) }
+fputs(codecHeader + codecs.map(\.1).joined(separator: "\n"), codecFile)
+fclose(codecFile)
+
+// The descriptor table, in the order of messageDescriptors: C, so that the addresses are the real ones.
+var table = "/* Generated by katib-codegen; do not edit. Regenerate: scripts/generate.sh */\n#include \"katib-descriptors.h\"\n#include \"api.pb-c.h\"\n#include \"health.pb-c.h\"\n\n"
+table += "static const ProtobufCMessageDescriptor *const table[] = {\n"
+for s in messageSymbols { table += "    &\(s),\n" }
+table += "};\n\nconst ProtobufCMessageDescriptor *katib_message_descriptor(int index) {\n    return (index >= 0 && index < (int)(sizeof table / sizeof table[0])) ? table[index] : 0;\n}\n"
+let tablePath = CommandLine.arguments[1] + "/katib-descriptors.c"
+guard let tableFile = fopen(tablePath, "w") else { perror(tablePath); exit(1) }
+fputs(table, tableFile)
+fclose(tableFile)
+

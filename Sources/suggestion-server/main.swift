@@ -1,2 +1,48 @@
-// placeholder; replaced by the executable
-print("suggestion-server")
+#if canImport(Glibc)
+import Glibc
+#endif
+import Dispatch
+import SuggestionAPI
+import Algorithms
+
+let known = AlgorithmService.registeredAlgorithmNames
+let options: Options
+do {
+    guard let parsed = try Options.parse(Array(CommandLine.arguments.dropFirst()), knownAlgorithms: known) else {
+        print(Options.usage(algorithms: known))
+        exit(0)
+    }
+    options = parsed
+} catch {
+    logLine("suggestion-server: \(error.message)\n\n\(Options.usage(algorithms: known))")
+    exit(2)
+}
+
+let algorithms = AlgorithmService(enabledAlgorithms: options.algorithms)
+var handlers: [String: UnaryHandler] = options.logCalls
+    ? LoggingSuggestionService(base: algorithms).handlers()
+    : algorithms.handlers()
+handlers.merge(HealthService(services: ["api.v1.beta1.Suggestion"]).handlers()) { a, _ in a }
+
+var configuration = ServerConfiguration()
+configuration.host = options.host
+configuration.port = options.port
+configuration.eventLoops = options.eventLoops
+configuration.maxMessageBytes = options.maxMessageBytes
+let server = GRPCServer(configuration: configuration, handlers: handlers)
+
+do {
+    try server.start()
+} catch {
+    logLine("suggestion-server: cannot listen on \(options.host):\(options.port): \(error.message)")
+    exit(1)
+}
+
+let signalSources = stopOnSignals(server)
+
+let served = (options.algorithms.map { Array($0) } ?? known).sorted().joined(separator: ",")
+logLine("suggestion-server: listening on \(options.host):\(server.boundPort) event_loops=\(options.eventLoops) max_message_bytes=\(options.maxMessageBytes) algorithms=\(served)")
+server.waitUntilStopped()
+withExtendedLifetime(signalSources) {}
+logLine("suggestion-server: stopped")
+exit(0)

@@ -1,0 +1,69 @@
+private import CProtobufC
+private import CKatibProto
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A protobuf message of proto/ as a Swift value. The conformances are generated
+/// (Generated/Codecs.swift) from the protoc-c descriptors.
+public protocol ProtoMessage: Sendable, Hashable {
+    static var protoFullName: String { get }
+    /// Throws INVALID_ARGUMENT when the bytes are not a valid encoding of this message.
+    init(serializedBytes: [UInt8]) throws(RPCError)
+    /// The encoding, after `prefix` zero bytes (room for the 5-byte gRPC frame header, no copy).
+    func serializedBytes(prefix: Int) -> [UInt8]
+}
+
+extension ProtoMessage {
+    public func serializedBytes() -> [UInt8] { serializedBytes(prefix: 0) }
+}
+
+// The helpers below are the only hand-written unsafe code of the codecs. Ownership rule: every node
+// of a tree built for encoding is malloc'd here (messages, pointer arrays, strdup'd strings, even
+// empty ones), so protobuf_c_message_free_unpacked with the default allocator frees all of it.
+
+private func descriptor(_ index: Int) -> UnsafePointer<ProtobufCMessageDescriptor> {
+    guard let d = katib_message_descriptor(Int32(index)) else { preconditionFailure("descriptor table out of date") }
+    return d
+}
+
+/// char * → String. Caveats of protobuf-c: an embedded NUL truncates; invalid UTF-8 becomes U+FFFD.
+func cString(_ p: UnsafePointer<CChar>?) -> String { p.map { String(cString: $0) } ?? "" }
+
+func cDup(_ s: String) -> UnsafeMutablePointer<CChar>? { strdup(s) }
+
+/// A zeroed array of `count` elements of `stride` bytes, or nil when empty.
+func cArray(count: Int, stride: Int) -> UnsafeMutableRawPointer? {
+    count == 0 ? nil : calloc(count, stride)
+}
+
+/// A malloc'd, initialised message of the descriptor at `index`.
+func cNewMessage(_ index: Int) -> UnsafeMutableRawPointer {
+    let d = descriptor(index)
+    let p = calloc(1, d.pointee.sizeof_message)!
+    protobuf_c_message_init(d, p)
+    return p
+}
+
+func decodeMessage<T>(_ bytes: [UInt8], descriptorIndex: Int, name: String,
+                      _ copy: (UnsafeRawPointer) -> T) throws(RPCError) -> T {
+    let unpacked = bytes.withUnsafeBufferPointer { buffer in
+        protobuf_c_message_unpack(descriptor(descriptorIndex), nil, buffer.count, buffer.baseAddress)
+    }
+    guard let message = unpacked else {
+        throw RPCError(.invalidArgument, "malformed protobuf: cannot decode \(name) (\(bytes.count) bytes)")
+    }
+    defer { protobuf_c_message_free_unpacked(message, nil) }
+    return copy(UnsafeRawPointer(message))
+}
+
+func encodeMessage(_ tree: UnsafeMutableRawPointer, prefix: Int) -> [UInt8] {
+    let message = tree.assumingMemoryBound(to: ProtobufCMessage.self)
+    defer { protobuf_c_message_free_unpacked(message, nil) }
+    let size = protobuf_c_message_get_packed_size(message)
+    return [UInt8](unsafeUninitializedCapacity: prefix + size) { buffer, count in
+        for i in 0..<prefix { buffer[i] = 0 }
+        _ = protobuf_c_message_pack(message, buffer.baseAddress! + prefix)
+        count = prefix + size
+    }
+}

@@ -1,0 +1,13 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// Writes one line to standard error with a single write(2), so that lines from concurrent calls
+/// never interleave (writes below PIPE_BUF bytes are atomic).
+func logLine(_ message: String) {
+    let line = "\(Date.now.formatted(.iso8601)) \(message)\n"
+    var bytes = Array(line.utf8)
+    if bytes.count > 4096 { bytes = Array(bytes.prefix(4095)) + [10] }
+    _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+}

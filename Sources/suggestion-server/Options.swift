@@ -1,0 +1,87 @@
+import SuggestionAPI
+
+/// Command-line options of `suggestion-server`. Parsing is hand-written: four flags do not earn a
+/// package dependency.
+struct Options {
+    var host = "0.0.0.0"
+    var port = 6789
+    /// nil serves every registered algorithm.
+    var algorithms: Set<String>? = nil
+    var eventLoops = ServerConfiguration().eventLoops
+    var maxMessageBytes = 64 << 20
+    var logCalls = true
+
+    static func usage(algorithms: [String]) -> String {
+        """
+        USAGE: suggestion-server [options]
+
+        Serves Kubeflow Katib's api.v1.beta1.Suggestion gRPC service (and grpc.health.v1.Health) over
+        cleartext HTTP/2. Stateless: every call carries the whole experiment and trial history.
+
+        OPTIONS:
+          --host ADDRESS            IPv4 address to listen on (default 0.0.0.0)
+          --port N                  TCP port (default 6789, Katib's suggestion port; 0 picks a free one)
+          --algorithms A,B,...      serve only these algorithms (default: all). Registered:
+                                    \(algorithms.joined(separator: ", "))
+          --event-loops N           I/O threads, each with its own listener (default: active cores, \(ServerConfiguration().eventLoops))
+          --max-message-bytes N     largest request or reply accepted (default 67108864 = 64 MiB);
+                                    larger ones get RESOURCE_EXHAUSTED. Katib resends every trial on
+                                    every call, so keep this generous.
+          --quiet                   do not log one line per call
+          -h, --help                show this help
+
+        Stops gracefully on SIGTERM or SIGINT: in-flight calls finish, new ones are refused.
+        """
+    }
+
+    struct UsageError: Error { let message: String }
+
+    static func parse(_ arguments: [String], knownAlgorithms: [String]) throws(UsageError) -> Options? {
+        var options = Options()
+        var index = 0
+        func value(_ flag: String) throws(UsageError) -> String {
+            index += 1
+            guard index < arguments.count else { throw UsageError(message: "\(flag) needs a value") }
+            return arguments[index]
+        }
+        func integer(_ flag: String, in range: ClosedRange<Int>) throws(UsageError) -> Int {
+            let text = try value(flag)
+            guard let number = Int(text), range.contains(number) else {
+                throw UsageError(message: "\(flag) must be an integer in \(range.lowerBound)...\(range.upperBound), got \"\(text)\"")
+            }
+            return number
+        }
+        while index < arguments.count {
+            let argument = arguments[index]
+            switch argument {
+            case "-h", "--help": return nil
+            case "--host": options.host = try value(argument)
+            case "--port": options.port = try integer(argument, in: 0...65535)
+            case "--event-loops": options.eventLoops = try integer(argument, in: 1...256)
+            case "--max-message-bytes": options.maxMessageBytes = try integer(argument, in: 1024...(1 << 31 - 1))
+            case "--quiet": options.logCalls = false
+            case "--algorithms":
+                let names = try value(argument).split(separator: ",").map { String($0).trimmingSpaces() }.filter { !$0.isEmpty }
+                guard !names.isEmpty else { throw UsageError(message: "--algorithms needs at least one name") }
+                let unknown = names.filter { !knownAlgorithms.contains($0) }
+                guard unknown.isEmpty else {
+                    throw UsageError(message: "unknown algorithm \(unknown.joined(separator: ", ")); registered: \(knownAlgorithms.joined(separator: ", "))")
+                }
+                options.algorithms = Set(names)
+            default:
+                throw UsageError(message: "unknown option \"\(argument)\"")
+            }
+            index += 1
+        }
+        return options
+    }
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        var s = Substring(self)
+        while s.first == " " { s.removeFirst() }
+        while s.last == " " { s.removeLast() }
+        return String(s)
+    }
+}
