@@ -78,7 +78,7 @@ def h2load(port, path, body_file, n, clients, streams, log_file=None):
             rps = float(line.split(",")[1].split()[0])
         if line.startswith("requests:"):
             fields = line.split(",")
-            failed = int(fields[3].split()[0]) + int(fields[4].split()[0])
+            failed = int(fields[4].split()[0]) + int(fields[5].split()[0])
             assert failed == 0, out
     return rps
 
