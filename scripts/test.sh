@@ -14,5 +14,8 @@ echo "== swift build and unit tests"
 swift build
 swift test
 
+echo "== codecs and transport under AddressSanitizer and LeakSanitizer"
+scripts/sanitize.sh
+
 echo "== interop: Python grpcio against the real server binary"
 SUGGESTION_SERVER="$(swift build --show-bin-path)/suggestion-server" .venv/bin/python -m pytest -q tests/interop
