@@ -19,8 +19,11 @@ fi
 
 if [ "${1:-}" = "--with-python" ]; then
   if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
-  if ! .venv/bin/python -c 'import grpc, grpc_tools, pytest' 2>/dev/null; then
-    echo "setup: installing grpcio, grpcio-tools, pytest into .venv"
+  # Reinstall whenever the pinned requirements change (the stamp is their checksum).
+  want="$(sha256sum tests/interop/requirements.txt | cut -d' ' -f1)"
+  if [ "$(cat .venv/.requirements-sha256 2>/dev/null)" != "$want" ]; then
+    echo "setup: installing tests/interop/requirements.txt into .venv"
     .venv/bin/pip install -q --disable-pip-version-check -r tests/interop/requirements.txt
+    echo "$want" > .venv/.requirements-sha256
   fi
 fi
