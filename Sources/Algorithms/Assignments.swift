@@ -23,14 +23,26 @@ extension SearchSpace {
     /// Returns nil (the trial is then ignored by every sampler) when a parameter is missing, a number
     /// does not parse, or a CATEGORICAL value is not in the list.
     public func map(_ assignments: [ParameterAssignment]) -> MappedPoint? {
+        let n = parameters.count
+        // Katib (and this service) list assignments in parameter order: then no lookup table is needed.
+        // Parameter names are unique, so positional equality also rules out repeated names.
+        var inOrder = assignments.count == n
+        if inOrder {
+            for j in 0..<n where assignments[j].name != parameters[j].name {
+                inOrder = false
+                break
+            }
+        }
         var byName: [String: String] = [:]
-        for a in assignments { byName[a.name] = a.value }
-        var exact = byName.count == parameters.count
+        if !inOrder {
+            for a in assignments { byName[a.name] = a.value }
+        }
+        var exact = inOrder || byName.count == n
         var point: Point = []
-        point.reserveCapacity(parameters.count)
-        for p in parameters {
-            guard let text = byName[p.name] else { return nil }
-            switch p.domain {
+        point.reserveCapacity(n)
+        for j in 0..<n {
+            guard let text = inOrder ? assignments[j].value : byName[parameters[j].name] else { return nil }
+            switch parameters[j].domain {
             case .double(let r):
                 guard let v = ValueFormatting.parseDouble(text) else { return nil }
                 if !r.containsApproximately(v) { exact = false }

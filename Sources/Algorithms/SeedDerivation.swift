@@ -7,12 +7,13 @@
 /// 2. the algorithm name;
 /// 3. the `random_state` setting when given, **otherwise** the experiment name: with a `random_state`,
 ///    an experiment re-created under another name reproduces its suggestions, as users of a seed expect;
-/// 4. the trials **sorted by name** (Katib sends them in no guaranteed order), each as its name and its
-///    assignments sorted by name then value. Conditions and metric values are left out: a call retried
+/// 4. the trials **sorted by name** (Katib sends them in no guaranteed order), each as its name and
+///    its order-independent assignments digest (`TrialRecord.assignmentsDigest`). Conditions and
+///    metric values are left out: a call retried
 ///    after a trial moved from RUNNING to SUCCEEDED gets the same answer;
 /// 5. `total_request_number` and `current_request_number`.
 public enum SeedDerivation {
-    public static let version = "katib-swift-seed-v1"
+    public static let version = "katib-swift-seed-v2"
 
     public static func seed(algorithmName: String, experimentName: String, randomState: Int64?,
                             history: TrialHistory, currentRequestNumber: Int, totalRequestNumber: Int) -> UInt64 {
@@ -26,15 +27,11 @@ public enum SeedDerivation {
             h.combine(UInt64(0))
             h.combine(experimentName)
         }
-        // `history.records` is already sorted by name, then assignments.
+        // `history.records` is already sorted by name, then assignments digest.
         h.combine(UInt64(history.records.count))
         for r in history.records {
             h.combine(r.name)
-            h.combine(UInt64(r.sortedAssignments.count))
-            for a in r.sortedAssignments {
-                h.combine(a.name)
-                h.combine(a.value)
-            }
+            h.combine(r.assignmentsDigest)
         }
         h.combine(Int64(totalRequestNumber))
         h.combine(Int64(currentRequestNumber))

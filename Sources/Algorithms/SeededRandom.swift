@@ -94,28 +94,47 @@ struct SplitMix64 {
 }
 
 /// A 64-bit hash that is the same in every process and on every platform (Swift's `Hasher` is seeded
-/// per process, so it cannot derive seeds). FNV-1a over the bytes, each field length-prefixed so that
-/// ("ab", "c") and ("a", "bc") differ, finished with the SplitMix64 mixer for avalanche.
+/// per process, so it cannot derive seeds). Input is consumed as 64-bit words: each word is folded in
+/// by xor, multiply by the golden-ratio constant and a rotation; a string is its UTF-8 length, then its
+/// bytes as little-endian words, the last one zero-padded (the length prefix tells "ab"+"c" from
+/// "a"+"bc"). `finalize` applies the SplitMix64 mixer for avalanche.
 /// Not cryptographic; it only has to spread different requests over different seeds.
 public struct StableHasher: Sendable {
     private var state: UInt64 = 0xCBF2_9CE4_8422_2325
 
     public init() {}
 
-    public mutating func combine(_ value: UInt64) {
-        for shift in stride(from: 0, to: 64, by: 8) { byte(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
-    }
+    public mutating func combine(_ value: UInt64) { word(value) }
 
     public mutating func combine(_ value: Int64) { combine(UInt64(bitPattern: value)) }
 
     public mutating func combine(_ text: String) {
-        combine(UInt64(text.utf8.count))
-        for b in text.utf8 { byte(b) }
+        var text = text
+        text.withUTF8 { bytes in
+            word(UInt64(bytes.count))
+            let raw = UnsafeRawBufferPointer(bytes)
+            var i = 0
+            while i + 8 <= raw.count {
+                word(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
+                i += 8
+            }
+            if i < raw.count {
+                var tail: UInt64 = 0
+                var shift: UInt64 = 0
+                while i < raw.count {
+                    tail |= UInt64(raw[i]) << shift
+                    shift += 8
+                    i += 1
+                }
+                word(tail)
+            }
+        }
     }
 
     public func finalize() -> UInt64 { SplitMix64.mix(state) }
 
-    @inline(__always) private mutating func byte(_ b: UInt8) {
-        state = (state ^ UInt64(b)) &* 0x0000_0100_0000_01B3
+    @inline(__always) private mutating func word(_ w: UInt64) {
+        let x = (state ^ w) &* 0x9E37_79B9_7F4A_7C15
+        state = (x << 27) | (x >> 37)
     }
 }

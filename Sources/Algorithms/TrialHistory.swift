@@ -60,8 +60,9 @@ public struct TrialRecord: Sendable, Hashable {
     public var state: State
     /// The trial's assignments in this space (nil when they cannot be read: see `SearchSpace.map`).
     public var mapped: MappedPoint?
-    /// The raw assignments sorted by name then value, the form `SeedDerivation` hashes.
-    public var sortedAssignments: [ParameterAssignment]
+    /// A digest of the raw assignments that does not depend on their order: the sorted `StableHasher`
+    /// digests of each (name, value) pair, hashed together. What `SeedDerivation` hashes.
+    public var assignmentsDigest: UInt64
 
     public var point: Point? { mapped?.point }
     public var isPending: Bool { state == .pending }
@@ -82,7 +83,7 @@ public struct TrialRecord: Sendable, Hashable {
 
 /// Every trial of a request, classified once for all samplers.
 ///
-/// Katib sends trials in no guaranteed order, so `records` are sorted (by name, then by assignments):
+/// Katib sends trials in no guaranteed order, so `records` are sorted (by name, then by assignments digest):
 /// samplers that iterate them stay deterministic for a given set of trials.
 ///
 /// The objective metric is the one named by the **experiment's** `objective_metric_name` (a trial's own
@@ -115,7 +116,7 @@ public struct TrialHistory: Sendable {
             }
             records.append(TrialRecord(
                 name: trial.name, condition: condition, state: state, mapped: space.map(assignments),
-                sortedAssignments: assignments.sorted { ($0.name, $0.value) < ($1.name, $1.value) }))
+                assignmentsDigest: Self.digest(assignments)))
         }
         self.init(records: records)
     }
@@ -135,19 +136,33 @@ public struct TrialHistory: Sendable {
     /// Points that are taken: pending or completed trials, mapped to the nearest point of the space.
     /// Samplers avoid handing these out again where the space allows it.
     public var takenPoints: Set<Point> {
-        var set = Set<Point>()
+        var set = Set<Point>(minimumCapacity: records.count)
         for r in records where !r.isFailed { if let p = r.point { set.insert(p) } }
         return set
     }
 
     static func precedes(_ a: TrialRecord, _ b: TrialRecord) -> Bool {
         if a.name != b.name { return a.name < b.name }
-        let ka = a.sortedAssignments.map { ($0.name, $0.value) }
-        let kb = b.sortedAssignments.map { ($0.name, $0.value) }
-        for (x, y) in zip(ka, kb) where x != y { return x < y }
-        if ka.count != kb.count { return ka.count < kb.count }
+        if a.assignmentsDigest != b.assignmentsDigest { return a.assignmentsDigest < b.assignmentsDigest }
         // Same name and assignments (Katib never sends this): order by state so the result still does
         // not depend on the input order.
         return a.stateKey < b.stateKey
+    }
+
+    /// See `TrialRecord.assignmentsDigest`.
+    static func digest(_ assignments: [ParameterAssignment]) -> UInt64 {
+        var pairs: [UInt64] = []
+        pairs.reserveCapacity(assignments.count)
+        for a in assignments {
+            var h = StableHasher()
+            h.combine(a.name)
+            h.combine(a.value)
+            pairs.append(h.finalize())
+        }
+        pairs.sort()
+        var h = StableHasher()
+        h.combine(UInt64(pairs.count))
+        for p in pairs { h.combine(p) }
+        return h.finalize()
     }
 }

@@ -68,6 +68,8 @@ public enum ValueFormatting {
     /// grammar (decimal, exponent, hexadecimal), after trimming ASCII spaces. Returns nil for text
     /// that is not a number and for `nan`/`inf`, which no search space may contain.
     public static func parseDouble(_ text: String) -> Double? {
+        var text = text
+        if let exact = text.withUTF8({ plainDecimal($0) }) { return exact }
         let trimmed = trimSpaces(text)
         guard let first = trimmed.utf8.first,
               first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || first == UInt8(ascii: ".")
@@ -123,9 +125,82 @@ public enum ValueFormatting {
     }
 
     static func trimSpaces(_ text: String) -> String {
+        if let f = text.utf8.first, let l = text.utf8.last, !isSpace(f), !isSpace(l) { return text }
         guard let first = text.firstIndex(where: { $0 != " " && $0 != "\t" && $0 != "\n" && $0 != "\r" })
         else { return "" }
         let last = text.lastIndex(where: { $0 != " " && $0 != "\t" && $0 != "\n" && $0 != "\r" })!
         return String(text[first...last])
+    }
+
+    @inline(__always) static func isSpace(_ c: UInt8) -> Bool {
+        c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") || c == UInt8(ascii: "\n") || c == UInt8(ascii: "\r")
+    }
+
+    /// Powers of ten that are exact in a `Double` (10^22 is the largest).
+    private static let exactPowersOfTen: [Double] = (0...22).map { e in
+        var p = 1.0
+        for _ in 0..<e { p *= 10 }
+        return p
+    }
+
+    /// Clinger's fast path (Clinger 1990, "How to read floating point numbers accurately"): a plain
+    /// decimal `[+-]digits[.digits][(e|E)[+-]digits]` whose significant digits form an integer
+    /// w <= 2^53 and whose decimal exponent e has |e| <= 22 is w·10^e or w/10^-e, one correctly rounded
+    /// operation on exact operands. Nil when the text is anything else (the caller then falls back to
+    /// the full parser, which gives the same value on the fast path's inputs).
+    static func plainDecimal(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
+        let n = bytes.count
+        var i = 0
+        var negative = false
+        if i < n, bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+") {
+            negative = bytes[i] == UInt8(ascii: "-")
+            i += 1
+        }
+        var w: UInt64 = 0
+        var significant = 0
+        var sawDigit = false
+        var exponent = 0
+        var inFraction = false
+        while i < n {
+            let c = bytes[i]
+            if c == UInt8(ascii: ".") {
+                if inFraction { return nil }
+                inFraction = true
+            } else if c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") {
+                sawDigit = true
+                if w != 0 || c != UInt8(ascii: "0") { significant += 1 }
+                if significant > 19 { return nil }
+                w = w &* 10 &+ UInt64(c &- UInt8(ascii: "0"))
+                if inFraction { exponent -= 1 }
+            } else {
+                break
+            }
+            i += 1
+        }
+        guard sawDigit else { return nil }
+        if i < n {
+            guard bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") else { return nil }
+            i += 1
+            var exponentNegative = false
+            if i < n, bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+") {
+                exponentNegative = bytes[i] == UInt8(ascii: "-")
+                i += 1
+            }
+            var e = 0
+            var exponentDigits = 0
+            while i < n, bytes[i] >= UInt8(ascii: "0") && bytes[i] <= UInt8(ascii: "9") {
+                e = e * 10 + Int(bytes[i] - UInt8(ascii: "0"))
+                exponentDigits += 1
+                if exponentDigits > 4 { return nil }
+                i += 1
+            }
+            guard exponentDigits > 0, i == n else { return nil }
+            exponent += exponentNegative ? -e : e
+        }
+        guard w <= 1 << 53, exponent >= -22, exponent <= 22 else { return nil }
+        var value = Double(w)
+        if exponent > 0 { value *= exactPowersOfTen[exponent] }
+        if exponent < 0 { value /= exactPowersOfTen[-exponent] }
+        return negative ? -value : value
     }
 }

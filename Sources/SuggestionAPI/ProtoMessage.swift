@@ -45,15 +45,22 @@ func cNewMessage(_ index: Int) -> UnsafeMutableRawPointer {
     return p
 }
 
+/// Unpacks into an arena (katib-arena.h) sized from the input, copies the tree out into Swift values,
+/// then drops the arena in one step. Every decoded C pointer is dead once this returns.
 func decodeMessage<T>(_ bytes: [UInt8], descriptorIndex: Int, name: String,
                       _ copy: (UnsafeRawPointer) -> T) throws(RPCError) -> T {
+    // A decoded tree takes roughly twice its encoding (headers, pointer arrays, NUL-terminated strings).
+    guard let arena = katib_arena_create(bytes.count * 2 + 4096) else {
+        throw RPCError(.resourceExhausted, "out of memory decoding \(name) (\(bytes.count) bytes)")
+    }
+    defer { katib_arena_destroy(arena) }
     let unpacked = bytes.withUnsafeBufferPointer { buffer in
-        protobuf_c_message_unpack(descriptor(descriptorIndex), nil, buffer.count, buffer.baseAddress)
+        protobuf_c_message_unpack(descriptor(descriptorIndex), katib_arena_allocator(arena), buffer.count,
+                                  buffer.baseAddress)
     }
     guard let message = unpacked else {
         throw RPCError(.invalidArgument, "malformed protobuf: cannot decode \(name) (\(bytes.count) bytes)")
     }
-    defer { protobuf_c_message_free_unpacked(message, nil) }
     return copy(UnsafeRawPointer(message))
 }
 

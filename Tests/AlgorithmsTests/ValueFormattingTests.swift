@@ -1,4 +1,5 @@
 import Testing
+import Foundation
 @testable import Algorithms
 
 @Suite struct ValueFormattingTests {
@@ -57,5 +58,36 @@ import Testing
         #expect(ValueFormatting.decimalPlaces("-2.50") == 2)
         #expect(ValueFormatting.decimalPlaces("abc") == nil)
         #expect(ValueFormatting.decimalPlaces("1e-30") == nil)
+    }
+
+    /// The fast path must agree bit for bit with the full parser wherever it answers, and must answer
+    /// for the short decimals that dominate real requests.
+    @Test func plainDecimalFastPathAgreesWithTheFullParser() {
+        var rng = SeededRandom(seed: 7)
+        var texts = ["0", "-0", "+1", ".5", "5.", "007", "1e22", "1e-22", "9007199254740992", "9007199254740993",
+                     "0.000001", "123456789012345678", "1.5E3", "2e+2", "-0.0000", "1e", "e5", "1.2.3", "--1", "0x10",
+                     " 1", "1 ", "", ".", "-", "1e00005", "12345678901234567890", "0.1", "0.2", "0.3"]
+        for _ in 0..<3000 {
+            let v = (rng.uniform() - 0.5) * pow(10, Double(rng.index(below: 20)) - 10)
+            texts.append(String(v))                                    // shortest, maybe with an exponent
+            texts.append(ValueFormatting.formatDouble(v))               // plain notation
+            texts.append(String(Int64(v * 1000)))                       // integers
+            texts.append(String(format: "%.\(rng.index(below: 12))f", v))
+        }
+        var answered = 0
+        for text in texts {
+            let fast = text.utf8.withContiguousStorageIfAvailable { ValueFormatting.plainDecimal($0) } ?? nil
+            if let fast {
+                answered += 1
+                let full = Double(text)
+                #expect(full != nil && fast.bitPattern == full!.bitPattern, "\(text): \(fast) vs \(String(describing: full))")
+            }
+            let parsed = ValueFormatting.parseDouble(text)
+            let reference = Double(ValueFormatting.trimSpaces(text)).flatMap { $0.isFinite ? $0 : nil }
+            if parsed != nil || text.first.map({ "+-.0123456789".contains($0) }) == true {
+                #expect(parsed?.bitPattern == reference?.bitPattern, "\(text)")
+            }
+        }
+        #expect(answered > texts.count / 2)
     }
 }
