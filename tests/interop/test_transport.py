@@ -43,6 +43,17 @@ def test_malformed_protobuf_is_invalid_argument(server, body):
         assert "GetSuggestionsRequest" in err.value.details()
 
 
+def test_call_without_a_request_message_is_invalid_argument(server):
+    # A client-streaming call object lets grpcio half-close without sending any message.
+    with server.channel() as ch:
+        call = ch.stream_unary("/api.v1.beta1.Suggestion/GetSuggestions")
+        with pytest.raises(grpc.RpcError) as err:
+            call(iter([]), timeout=5)
+        assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "exactly one message" in err.value.details()
+        assert health(ch, "").status == health_pb2.HealthCheckResponse.SERVING
+
+
 def big_request(megabytes, n=1):
     label = "x" * (64 << 10)
     trials = []

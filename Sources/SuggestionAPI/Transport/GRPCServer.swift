@@ -336,9 +336,10 @@ final class ServerConnection: H2Connection {
         case .truncated:
             return RPCError(.invalidArgument, "request message truncated: the stream ended inside it")
         case .noMessage:
-            // grpc-java answers INTERNAL ("Half-closed without a request"); this is a broken client,
-            // not a mistake in a message.
-            return RPCError(.internalError, "a unary request must carry exactly one message, got none")
+            // grpc-java answers INTERNAL ("Half-closed without a request"); INTERNAL means a fault of
+            // this server here, and the fault is the caller's, so it gets INVALID_ARGUMENT.
+            return RPCError(.invalidArgument,
+                            "a unary request must carry exactly one message, got none: send the (possibly empty) request message before ending the stream")
         }
     }
 
