@@ -21,17 +21,16 @@ extension SearchSpace {
         guard !specs.isEmpty else {
             throw .invalidArgument("the experiment has no parameters: parameter_specs must list at least one parameter")
         }
-        var seen = Set<String>()
         var parameters: [Parameter] = []
         parameters.reserveCapacity(specs.count)
         for (position, spec) in specs.enumerated() {
             guard !spec.name.isEmpty else {
                 throw .invalidArgument("parameter #\(position + 1) has an empty name; every parameter needs a unique name")
             }
-            guard seen.insert(spec.name).inserted else {
-                throw .invalidArgument("parameter name \(spec.name) appears more than once; parameter names must be unique")
-            }
             parameters.append(try parseParameter(spec))
+        }
+        if let name = firstDuplicate(in: specs.map(\.name)) {
+            throw .invalidArgument("parameter name \(name) appears more than once; parameter names must be unique")
         }
         return SearchSpace(parameters: parameters)
     }
@@ -41,23 +40,23 @@ extension SearchSpace {
         let space = spec.feasibleSpace ?? FeasibleSpace()
         let type = spec.parameterType
         if type == .double || type == .int {
-            let typeName = type == .double ? "DOUBLE" : "INT"
-            let what = "\(typeName) parameter \(name)"
+            // Built only when a message needs it: parsing runs on every call.
+            func what() -> String { "\(type == .double ? "DOUBLE" : "INT") parameter \(name)" }
             if !space.list.isEmpty {
-                throw .invalidArgument("\(what) must not have a list (it has \(space.list.count) entries); use min and max, or make it DISCRETE or CATEGORICAL")
+                throw .invalidArgument("\(what()) must not have a list (it has \(space.list.count) entries); use min and max, or make it DISCRETE or CATEGORICAL")
             }
-            let (scale, prior) = try distribution(space.distribution, what: what)
+            let (scale, prior) = try distribution(space.distribution, what: what())
             let isInteger = type == .int
-            let low = try number(space.min, field: "min", what: what, integer: isInteger)
-            let high = try number(space.max, field: "max", what: what, integer: isInteger)
+            let low = try number(space.min, field: "min", what: what(), integer: isInteger)
+            let high = try number(space.max, field: "max", what: what(), integer: isInteger)
             guard low <= high else {
-                throw .invalidArgument("\(what): min \(space.min) is greater than max \(space.max); min must be <= max")
+                throw .invalidArgument("\(what()): min \(space.min) is greater than max \(space.max); min must be <= max")
             }
             var step: Double? = nil
             if !ValueFormatting.trimSpaces(space.step).isEmpty {
-                let s = try number(space.step, field: "step", what: what, integer: isInteger)
+                let s = try number(space.step, field: "step", what: what(), integer: isInteger)
                 guard s > 0 else {
-                    throw .invalidArgument("\(what): step \(space.step) must be positive (or empty for no step)")
+                    throw .invalidArgument("\(what()): step \(space.step) must be positive (or empty for no step)")
                 }
                 step = s
             } else if isInteger {
@@ -65,36 +64,34 @@ extension SearchSpace {
             }
             if scale == .log && !(low > 0) {
                 let d = prior == .normal ? "LOG_NORMAL" : "LOG_UNIFORM"
-                throw .invalidArgument("\(what): \(d) needs min > 0, got min \(space.min)")
+                throw .invalidArgument("\(what()): \(d) needs min > 0, got min \(space.min)")
             }
             guard let range = NumericRange(low: low, high: high, step: step, isInteger: isInteger, scale: scale,
                                            prior: prior, lowText: space.min, stepText: space.step) else {
-                throw .invalidArgument("\(what): step \(space.step) is too small for the range [\(space.min), \(space.max)] (more than 2^53 values)")
+                throw .invalidArgument("\(what()): step \(space.step) is too small for the range [\(space.min), \(space.max)] (more than 2^53 values)")
             }
             return Parameter(name: name, domain: isInteger ? .int(range) : .double(range))
         }
         if type == .discrete || type == .categorical {
-            let typeName = type == .discrete ? "DISCRETE" : "CATEGORICAL"
-            let what = "\(typeName) parameter \(name)"
+            func what() -> String { "\(type == .discrete ? "DISCRETE" : "CATEGORICAL") parameter \(name)" }
             if !space.min.isEmpty || !space.max.isEmpty || !space.step.isEmpty {
-                throw .invalidArgument("\(what) must not have min, max or step; it takes its values from list")
+                throw .invalidArgument("\(what()) must not have min, max or step; it takes its values from list")
             }
             guard !space.list.isEmpty else {
-                throw .invalidArgument("\(what) has an empty list; list at least one value")
+                throw .invalidArgument("\(what()) has an empty list; list at least one value")
             }
-            var labels = Set<String>()
-            for label in space.list where !labels.insert(label).inserted {
-                throw .invalidArgument("\(what) lists \"\(label)\" more than once; list values must be distinct")
+            if let label = firstDuplicate(in: space.list) {
+                throw .invalidArgument("\(what()) lists \"\(label)\" more than once; list values must be distinct")
             }
             if type == .categorical { return Parameter(name: name, domain: .categorical(space.list)) }
             var values: [Double] = []
             var byValue: [Double: String] = [:]
             for label in space.list {
                 guard let v = ValueFormatting.parseDouble(label) else {
-                    throw .invalidArgument("\(what): list entry \"\(label)\" is not a finite number; DISCRETE lists numbers, use CATEGORICAL for other values")
+                    throw .invalidArgument("\(what()): list entry \"\(label)\" is not a finite number; DISCRETE lists numbers, use CATEGORICAL for other values")
                 }
                 if let other = byValue[v] {
-                    throw .invalidArgument("\(what) lists the same number twice (\"\(other)\" and \"\(label)\"); list values must be distinct")
+                    throw .invalidArgument("\(what()) lists the same number twice (\"\(other)\" and \"\(label)\"); list values must be distinct")
                 }
                 byValue[v] = label
                 values.append(v)
@@ -104,26 +101,40 @@ extension SearchSpace {
         throw .invalidArgument("parameter \(name) has unknown parameter_type \(type.rawValue); allowed: DOUBLE, INT, DISCRETE, CATEGORICAL")
     }
 
-    private static func distribution(_ d: Distribution, what: String) throws(RPCError) -> (Scale, Prior) {
+    /// The first item that equals an earlier one, if any: a linear scan for short lists (typical of
+    /// parameter names and lists; no hashing, no allocation), a set for long ones.
+    private static func firstDuplicate(in items: [String]) -> String? {
+        if items.count < 32 {
+            for i in items.indices {
+                for j in 0..<i where items[j] == items[i] { return items[i] }
+            }
+            return nil
+        }
+        var seen = Set<String>(minimumCapacity: items.count)
+        for item in items where !seen.insert(item).inserted { return item }
+        return nil
+    }
+
+    private static func distribution(_ d: Distribution, what: @autoclosure () -> String) throws(RPCError) -> (Scale, Prior) {
         if d == .distributionUnspecified || d == .uniform { return (.linear, .uniform) }
         if d == .logUniform { return (.log, .uniform) }
         if d == .normal { return (.linear, .normal) }
         if d == .logNormal { return (.log, .normal) }
-        throw .invalidArgument("\(what) has unknown distribution \(d.rawValue); allowed: UNIFORM, LOG_UNIFORM, NORMAL, LOG_NORMAL (or unspecified)")
+        throw .invalidArgument("\(what()) has unknown distribution \(d.rawValue); allowed: UNIFORM, LOG_UNIFORM, NORMAL, LOG_NORMAL (or unspecified)")
     }
 
-    private static func number(_ text: String, field: String, what: String, integer: Bool) throws(RPCError) -> Double {
+    private static func number(_ text: String, field: String, what: @autoclosure () -> String, integer: Bool) throws(RPCError) -> Double {
         if ValueFormatting.trimSpaces(text).isEmpty {
-            throw .invalidArgument("\(what) needs \(field); min and max are required")
+            throw .invalidArgument("\(what()) needs \(field); min and max are required")
         }
         if integer {
             guard let v = ValueFormatting.parseInteger(text) else {
-                throw .invalidArgument("\(what): \(field) \"\(text)\" is not an integer; INT min, max and step must be integers within ±2^53")
+                throw .invalidArgument("\(what()): \(field) \"\(text)\" is not an integer; INT min, max and step must be integers within ±2^53")
             }
             return Double(v)
         }
         guard let v = ValueFormatting.parseDouble(text) else {
-            throw .invalidArgument("\(what): \(field) \"\(text)\" is not a finite number")
+            throw .invalidArgument("\(what()): \(field) \"\(text)\" is not a finite number")
         }
         return v
     }

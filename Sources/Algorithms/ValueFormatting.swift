@@ -20,6 +20,16 @@ public enum ValueFormatting {
         // Swift's `description` gives the shortest round-trip digits, sometimes with an exponent:
         // "1e-05", "1.5e+20", "0.001", "123.0". Re-render those digits in plain notation.
         let text = x.description
+        // Most values print in plain notation already ("0.0123", "-2.5"); only an exponent or a
+        // trailing ".0" needs rewriting.
+        var hasExponent = false
+        for c in text.utf8 where c == UInt8(ascii: "e") || c == UInt8(ascii: "E") {
+            hasExponent = true
+            break
+        }
+        if !hasExponent {
+            return text.utf8.count > 2 && text.hasSuffix(".0") ? String(text.utf8.dropLast(2))! : text
+        }
         var negative = false
         var digits: [UInt8] = []   // significant digits, ASCII
         var pointPosition = 0      // number of digits before the decimal point
@@ -95,29 +105,26 @@ public enum ValueFormatting {
     /// `"5e2"` → 0); nil if the text is not a plain decimal literal or needs more than 17 places.
     /// Used to remove binary rounding noise from stepped lattices (see `NumericRange`).
     static func decimalPlaces(_ text: String) -> Int? {
-        let trimmed = trimSpaces(text)
+        let bytes = Array(trimSpaces(text).utf8)
         var fraction = 0
         var inFraction = false
-        var exponentText: Substring? = nil
-        var index = trimmed.startIndex
-        while index < trimmed.endIndex {
-            let c = trimmed[index]
-            if c == "." {
+        var exponentStart: Int? = nil
+        for (i, c) in bytes.enumerated() {
+            if c == UInt8(ascii: ".") {
                 if inFraction { return nil }
                 inFraction = true
-            } else if c == "e" || c == "E" {
-                exponentText = trimmed[trimmed.index(after: index)...]
+            } else if c == UInt8(ascii: "e") || c == UInt8(ascii: "E") {
+                exponentStart = i + 1
                 break
-            } else if c.isASCII, c.isNumber {
+            } else if c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") {
                 if inFraction { fraction += 1 }
-            } else if !(index == trimmed.startIndex && (c == "-" || c == "+")) {
+            } else if !(i == 0 && (c == UInt8(ascii: "-") || c == UInt8(ascii: "+"))) {
                 return nil
             }
-            index = trimmed.index(after: index)
         }
         var places = fraction
-        if let e = exponentText {
-            guard let exponent = Int(e) else { return nil }
+        if let start = exponentStart {
+            guard let exponent = Int(String(decoding: bytes[start...], as: UTF8.self)) else { return nil }
             places -= exponent
         }
         places = max(0, places)

@@ -35,7 +35,7 @@ public struct RandomSampler: Sampler {
         var free: [Int]? = nil   // finite indices of free points, built on first need
         var points: [Point] = []
         points.reserveCapacity(context.requestCount)
-        for _ in 0..<context.requestCount {
+        for i in 0..<context.requestCount {
             var candidate = Self.draw(transform, &rng)
             var attempts = 1
             while taken.contains(candidate) && attempts < Self.redraws {
@@ -54,7 +54,7 @@ public struct RandomSampler: Sampler {
                     free!.removeLast()
                 }
             }
-            taken.insert(candidate)
+            if i + 1 < context.requestCount { taken.insert(candidate) }   // only later draws consult it
             points.append(candidate)
         }
         return SamplerOutput(points: points)
