@@ -2,6 +2,7 @@
 deadlines, message caps, big messages, concurrency, hostile peers and graceful shutdown."""
 import concurrent.futures
 import socket
+import subprocess
 import time
 
 import grpc
@@ -149,3 +150,17 @@ def test_sigterm_finishes_in_flight_calls_and_exits_zero():
             if f.exception() is not None:
                 assert f.exception().code() == grpc.StatusCode.UNAVAILABLE, "refused calls are UNAVAILABLE"
         assert all(len(f.result().parameter_assignments) == 1 for f in done)
+
+
+def test_malformed_grpc_timeout_is_invalid_argument(server, tmp_path):
+    # grpcio never sends a malformed grpc-timeout, so nghttp (Debian's nghttp2-client) sends one.
+    body = tmp_path / "health.bin"
+    body.write_bytes(b"\x00\x00\x00\x00\x00")
+    out = subprocess.run(
+        ["nghttp", "-v", "-H", "content-type: application/grpc", "-H", "te: trailers",
+         "-H", "grpc-timeout: 5x", "-d", str(body), f"http://{server.address}/grpc.health.v1.Health/Check"],
+        capture_output=True, text=True, timeout=10).stdout
+    assert "grpc-status: 3" in out, out
+    assert 'grpc-timeout "5x" is malformed' in out
+    with server.channel() as ch:
+        assert health(ch, "").status == health_pb2.HealthCheckResponse.SERVING

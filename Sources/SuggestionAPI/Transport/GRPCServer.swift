@@ -161,6 +161,8 @@ private final class ServerStream {
     var contentTypeOK = false
     var encoding: [UInt8]?
     var timeout: Duration?
+    /// The grpc-timeout value when it did not parse (the call is then refused).
+    var malformedTimeout: String?
     var deadline: ContinuousClock.Instant?
     var metadata: [(name: String, value: String)] = []
     var headerBytes = 0
@@ -231,6 +233,7 @@ final class ServerConnection: H2Connection {
                 && (value.count == 16 || value[16] == UInt8(ascii: "+") || value[16] == UInt8(ascii: ";"))
         } else if Self.equals(name, "grpc-timeout") {
             s.timeout = GRPCFraming.parseTimeout(value)
+            s.malformedTimeout = s.timeout == nil ? String(decoding: value, as: UTF8.self) : nil
         } else if Self.equals(name, "grpc-encoding") {
             s.encoding = Array(value)
         } else if !Self.hasPrefix(name, "grpc-") && !Self.equals(name, "te") {
@@ -292,6 +295,10 @@ final class ServerConnection: H2Connection {
         }
         if core.handlers[s.path] == nil {
             return fail(s, RPCError(.unimplemented, "unknown method \(s.path)"))
+        }
+        if let text = s.malformedTimeout {
+            return fail(s, RPCError(.invalidArgument,
+                                    "grpc-timeout \"\(text)\" is malformed: it must be 1 to 8 digits followed by one unit of H, M, S, m, u, n"))
         }
         if let timeout = s.timeout {
             let deadline = ContinuousClock.now + timeout
