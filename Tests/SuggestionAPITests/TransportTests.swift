@@ -137,6 +137,26 @@ private func code(_ body: () async throws -> Void) async -> RPCError? {
         #expect(tooBig?.message.contains("reply message of 1048576 bytes") == true)
     }
 
+    @Test func serverWideBufferBudgetRefusesThenRecovers() async throws {
+        let probe = Probe()
+        let server = try startServer(probe) { $0.maxBufferedRequestBytes = 3 << 20 }
+        defer { stop(server) }
+        let client = GRPCClient(host: "127.0.0.1", port: server.boundPort)
+        defer { client.close() }
+        // Two slow 1 MiB calls hold 2 MiB while a 2 MiB call arrives: it does not fit.
+        let mib = [UInt8](repeating: 1, count: 1 << 20)
+        async let a = client.unary(path: "/test.Echo/Slow", request: mib)
+        async let b = client.unary(path: "/test.Echo/Slow", request: mib)
+        while probe.startedSlow.load(ordering: .relaxed) < 2 { try await Task.sleep(for: .milliseconds(5)) }
+        let refused = await code { _ = try await client.unary(path: "/test.Echo/Echo", request: mib + mib) }
+        #expect(refused?.code == .resourceExhausted)
+        #expect(refused?.message.contains("3145728 bytes of requests") == true)
+        let (ra, rb) = try await (a, b)
+        #expect(ra == mib && rb == mib)
+        // Budget released when those streams closed: the same call now succeeds.
+        #expect(try await client.unary(path: "/test.Echo/Echo", request: mib + mib) == mib + mib)
+    }
+
     @Test func deadlineExceededCancelsTheHandler() async throws {
         let probe = Probe()
         let server = try startServer(probe)

@@ -18,6 +18,10 @@ public struct ServerConfiguration: Sendable {
     /// trial with every call. At most 4 GiB - 1 (the gRPC length prefix is 32 bits).
     public var maxMessageBytes: Int = 64 << 20
     public var maxConcurrentStreams: UInt32 = 256
+    /// Cap on request bytes held at once by the whole server, summed over every connection and stream
+    /// from the first DATA byte until the stream closes: bounds what many large concurrent requests
+    /// can make the process allocate. A call that would exceed it fails with RESOURCE_EXHAUSTED.
+    public var maxBufferedRequestBytes: Int = 512 << 20
     /// Sum over request headers of name + value + 32 (RFC 9113 §6.5.2), advertised and enforced.
     public var maxHeaderListBytes: Int = 16 << 10
     public var shutdownGracePeriod: Duration = .seconds(10)
@@ -140,11 +144,25 @@ final class ServerCore: Sendable {
     let configuration: ServerConfiguration
     let handlers: [String: UnaryHandler]
     let maxMessageBytes: Int
+    /// Request bytes held by every stream of every loop (see `maxBufferedRequestBytes`).
+    private let bufferedBytes = Atomic<Int>(0)
 
     init(configuration: ServerConfiguration, handlers: [String: UnaryHandler]) {
         self.configuration = configuration
         self.handlers = handlers
         maxMessageBytes = min(max(configuration.maxMessageBytes, 0), Int(UInt32.max))
+    }
+
+    /// Takes `count` bytes of the server-wide budget; false (and nothing taken) when it would overflow.
+    func reserve(_ count: Int) -> Bool {
+        let total = bufferedBytes.add(count, ordering: .relaxed).newValue
+        if total <= configuration.maxBufferedRequestBytes { return true }
+        bufferedBytes.subtract(count, ordering: .relaxed)
+        return false
+    }
+
+    func release(_ count: Int) {
+        if count > 0 { bufferedBytes.subtract(count, ordering: .relaxed) }
     }
 }
 
@@ -170,6 +188,8 @@ private final class ServerStream {
     var remoteClosed = false
     var resetAfterReply = false
     var assembler: MessageAssembler
+    /// Bytes of this stream counted in `ServerCore`'s budget; released when the stream goes away.
+    var reservedBytes = 0
     var task: Task<Void, Never>?
     var reply: [UInt8] = []
     var replyOffset = 0
@@ -196,7 +216,10 @@ final class ServerConnection: H2Connection {
     }
 
     override func teardown() {
-        for s in streams.values { s.task?.cancel() }
+        for s in streams.values {
+            s.task?.cancel()
+            core.release(s.reservedBytes)
+        }
         streams.removeAll()
         super.teardown()
     }
@@ -244,6 +267,12 @@ final class ServerConnection: H2Connection {
 
     override func onData(stream: Int32, _ data: UnsafeRawBufferPointer) -> Int32 {
         guard let s = streams[stream], s.phase == .receiving else { return 0 }
+        guard core.reserve(data.count) else {
+            fail(s, RPCError(.resourceExhausted,
+                             "the server already holds \(core.configuration.maxBufferedRequestBytes) bytes of requests, its limit; retry later"))
+            return 0
+        }
+        s.reservedBytes += data.count
         s.assembler.append(data)
         if let failure = s.assembler.failure { fail(s, error(for: failure)) }
         return 0
@@ -274,7 +303,9 @@ final class ServerConnection: H2Connection {
 
     override func onStreamClosed(_ stream: Int32, errorCode: UInt32) {
         // A client RST_STREAM (cancel, deadline) lands here too: stop the handler.
-        streams.removeValue(forKey: stream)?.task?.cancel()
+        guard let s = streams.removeValue(forKey: stream) else { return }
+        s.task?.cancel()
+        core.release(s.reservedBytes)
     }
 
     private func headersComplete(_ s: ServerStream) {
