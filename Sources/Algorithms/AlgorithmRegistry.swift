@@ -4,6 +4,8 @@ public enum AlgorithmRegistry {
     public static let samplers: [any Sampler] = [
         GridSampler(),
         RandomSampler(),
+        HyperbandSampler(),
+        ASHASampler(),
     ]
 
     /// Every registered algorithm name, sorted.
