@@ -6,6 +6,7 @@ public enum AlgorithmRegistry {
         RandomSampler(),
         HyperbandSampler(),
         ASHASampler(),
+        PBTSampler(),
     ]
 
     /// Every registered algorithm name, sorted.
