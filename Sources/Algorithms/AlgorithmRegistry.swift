@@ -5,6 +5,7 @@ public enum AlgorithmRegistry {
         GridSampler(),
         RandomSampler(),
         HyperbandSampler(),
+        BOHBSampler(),
         ASHASampler(),
         PBTSampler(),
     ]

@@ -88,11 +88,11 @@ import SuggestionAPI
 
     /// Every rung's promotions are exactly the best of the rung below (as many as the schedule allows),
     /// and no rung is larger than the schedule says.
-    func checkPromotions(_ sim: SimulatedKatib, eta: Double, schedule: HyperbandSchedule,
+    func checkPromotions(_ sim: SimulatedKatib, eta: Double, schedule: HyperbandSchedule, code: String = "hb",
                          sourceLocation: SourceLocation = #_sourceLocation) {
         var byRung: [[Int]: [SimulatedKatib.Run]] = [:]   // [b, i] → runs
         for r in sim.runs {
-            guard let f = nameFields(r.name, experiment: sim.experimentName, code: "hb", count: 4) else {
+            guard let f = nameFields(r.name, experiment: sim.experimentName, code: code, count: 4) else {
                 Issue.record("foreign name \(r.name)", sourceLocation: sourceLocation); continue
             }
             byRung[[f[0], f[2]], default: []].append(r)
