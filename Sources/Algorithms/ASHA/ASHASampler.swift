@@ -16,8 +16,8 @@ import SuggestionAPI
 /// promoted to rung k + 1 (same assignments, resource r_{k+1}). When no rung has such a
 /// configuration, a fresh configuration starts at rung 0. So every slot is always filled, and results
 /// never wait for a rung to complete. Failed trials (FAILED, KILLED, METRICSUNAVAILABLE, no metric)
-/// count as having no result: they are neither promoted nor retried, and a failed promotion is not
-/// repeated.
+/// and EARLYSTOPPED ones (their metric comes from a shorter run) count as having no result: they are
+/// neither promoted nor retried, and a failed promotion is not repeated.
 ///
 /// Trial names `<experiment>-asha-<c>-<k>-<q>`: configuration c (the sequence number of its rung-0
 /// trial), rung k, sequence number q (`TrialNaming`). Label
@@ -88,7 +88,7 @@ public struct ASHASampler: Sampler {
         for k in 0...top {
             var done: [(c: Int, loss: Double, point: Point)] = []
             for (c, ts) in rungs[k] {
-                let best = ts.compactMap { t in t.loss.map { (loss: $0, point: t.record.point!) } }.min { $0.loss < $1.loss }
+                let best = ts.compactMap { t in t.rungLoss.map { (loss: $0, point: t.record.point!) } }.min { $0.loss < $1.loss }
                 if let best { done.append((c, best.loss, best.point)) }
             }
             done.sort { ($0.loss, $0.c) < ($1.loss, $1.c) }

@@ -4,11 +4,11 @@ import SuggestionAPI
 /// proposed by a density model (Falkner, Klein and Hutter 2018, "BOHB: robust and efficient
 /// hyperparameter optimization at scale", ICML, Algorithm 2).
 ///
-/// Model: every trial with a result (any name, so results of other algorithms count too) is an
-/// observation at the budget its resource parameter carries. The model uses the largest budget with
-/// at least N_min + 2 observations, N_min = d + 1 (d = number of configuration parameters). There,
-/// the best n_good = max(N_min, ⌊γ·n⌋) observations form l(x), the worst n_bad = max(N_min, n − n_good)
-/// form g(x) (`KernelDensity` over the configuration's unit cube, categorical parameters by index).
+/// Model: every SUCCEEDED trial with a result (any name, so results of other algorithms count too) is
+/// an observation at the budget its resource parameter carries (EARLYSTOPPED trials ran for less).
+/// The model uses the largest budget with at least N_min + 2 observations, N_min = d + 1 (d = number
+/// of configuration cube dimensions). There, the best n_good = max(N_min, ⌊γ·n⌋) observations form
+/// l(x), the worst n_bad = max(N_min, n − n_good) form g(x) (`KernelDensity` over the configuration's unit cube, categorical parameters by index).
 /// A proposal is the best l(x)/g(x) of `num_samples` draws from l with bandwidths × `bandwidth_factor`.
 /// With probability `random_fraction`, or while no budget has enough observations, the configuration
 /// is drawn from the prior instead (as `random`). Proposals equal to a taken configuration are
@@ -87,7 +87,8 @@ struct BOHBModel {
         }
         let nMin = kinds.count + 1
         var byBudget: [Double: [(x: [Double], loss: Double)]] = [:]
-        for (point, loss) in context.history.observations {
+        for r in context.history.records where r.condition == .succeeded {
+            guard let point = r.point, let loss = r.loss else { continue }
             var config = point
             let budget = resource.resource(of: point)
             config.remove(at: resource.index)

@@ -14,8 +14,9 @@ import SuggestionAPI
 ///   configurations of rung i by objective (ties: older configuration first) move to rung i + 1 with
 ///   resource r_{i+1}, same assignments otherwise; those already issued there are skipped;
 /// - otherwise the bracket waits, and its free slots go to the following brackets.
-/// FAILED, KILLED, METRICSUNAVAILABLE and metric-less trials count as finished without a result: they
-/// never block a rung and are never promoted. A trial missing from the request (Katib leaves out
+/// FAILED, KILLED, METRICSUNAVAILABLE, EARLYSTOPPED (its metric comes from a shorter run) and
+/// metric-less trials count as finished without a result: they never block a rung and are never
+/// promoted. A trial missing from the request (Katib leaves out
 /// MetricsUnavailable trials) is as if never issued, so its slot is issued again under a new name.
 struct HyperbandEngine {
     static let fieldCount = 4
@@ -68,7 +69,7 @@ struct HyperbandEngine {
                     if rung.values.contains(where: { $0.contains(where: \.isPending) }) { break }
                     var completed: [(c: Int, loss: Double, point: Point)] = []
                     for (c, ts) in rung {
-                        let done = ts.compactMap { t in t.loss.map { (loss: $0, point: t.record.point!) } }
+                        let done = ts.compactMap { t in t.rungLoss.map { (loss: $0, point: t.record.point!) } }
                         if let best = done.min(by: { $0.loss < $1.loss }) { completed.append((c, best.loss, best.point)) }
                     }
                     completed.sort { ($0.loss, $0.c) < ($1.loss, $1.c) }

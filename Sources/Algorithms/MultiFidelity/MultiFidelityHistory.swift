@@ -7,6 +7,9 @@ struct TaggedTrial: Sendable {
     let fields: [Int]
     var sequence: Int { fields[fields.count - 1] }
     var loss: Double? { record.loss }
+    /// The result a rung ranks by: only SUCCEEDED trials have trained for their whole resource
+    /// (an EARLYSTOPPED trial's metric comes from a shorter run, so it is never promoted).
+    var rungLoss: Double? { record.condition == .succeeded ? record.loss : nil }
     var isPending: Bool { record.isPending }
 }
 

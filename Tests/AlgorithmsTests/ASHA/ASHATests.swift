@@ -56,6 +56,21 @@ import SuggestionAPI
         #expect(Set(first.parameterAssignments.map(\.trialName) + second.parameterAssignments.map(\.trialName)).count == 7)
     }
 
+    @Test func earlyStoppedTrialsAreNeverPromoted() throws {
+        let params = [param("x", .double, "0", "1"), param("epochs", .int, "1", "9")]
+        let first = try suggest(params, Self.settings, count: 4)
+        // The early-stopped trial reports the best metric, from a shorter run: it must not be promoted,
+        // and it does not count towards the quota (3 results → 1 promotion).
+        let outcomes: [(TrialStatus.TrialConditionType, String)] = [(.earlystopped, "0.99"), (.succeeded, "0.5"),
+                                                                    (.succeeded, "0.8"), (.succeeded, "0.6")]
+        let trials = first.parameterAssignments.enumerated().map { i, pa in
+            trial(pa.trialName, pa.assignments, outcomes[i].0, value: outcomes[i].1)
+        }
+        let next = try suggest(params, Self.settings, trials: trials, count: 2).parameterAssignments
+        #expect(next[0].assignments == [first.parameterAssignments[2].assignments[0], ParameterAssignment(name: "epochs", value: "3")])
+        #expect(next[1].assignments[1].value == "1")
+    }
+
     @Test(arguments: [1, 3, 9])
     func simulatedExperimentRunsToBudget(parallel: Int) throws {
         var sim = SimulatedKatib(params: multiFidelityParams, algorithm: "asha", settings: Self.settings,
