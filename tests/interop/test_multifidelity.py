@@ -141,3 +141,43 @@ def test_pbt_resample_probability_passes_validation(stub):
     # Katib's own pbt service rejects every resample_probability (it compares a string with numbers).
     exp = experiment(PBT_PARAMS, algorithm="pbt", settings=CASES["pbt"][1] + [("resample_probability", "0.3")])
     stub.ValidateAlgorithmSettings(api_pb2.ValidateAlgorithmSettingsRequest(experiment=exp), timeout=10)
+
+
+def test_pbt_children_start_from_a_copy_of_their_parents_checkpoint(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    s = Server("--pbt-data-dir", str(data))
+    try:
+        with s.channel() as ch:
+            stub = api_pb2_grpc.SuggestionStub(ch)
+            params, settings = CASES["pbt"]
+            exp = experiment(params, algorithm="pbt", settings=settings, name="ckpt-exp")
+            first = stub.GetSuggestions(api_pb2.GetSuggestionsRequest(
+                experiment=exp, current_request_number=5, total_request_number=5), timeout=10)
+            trials = []
+            for i, pa in enumerate(first.parameter_assignments):
+                d = data / "ckpt-exp" / pa.trial_name
+                assert d.is_dir() and not any(d.iterdir()), "generation 0 starts empty"
+                (d / "training.ckpt").write_text(f"weights of {pa.trial_name}")
+                (d / "sub").mkdir()
+                (d / "sub" / "step").write_text(str(i))
+                trials.append(api_pb2.Trial(
+                    name=pa.trial_name,
+                    spec=api_pb2.TrialSpec(parameter_assignments=api_pb2.TrialSpec.ParameterAssignments(
+                        assignments=pa.assignments)),
+                    status=api_pb2.TrialStatus(condition=api_pb2.TrialStatus.SUCCEEDED, observation=api_pb2.Observation(
+                        metrics=[api_pb2.Metric(name="accuracy", value=str(0.1 * (i + 1)))]))))
+            second = stub.GetSuggestions(api_pb2.GetSuggestionsRequest(
+                experiment=exp, trials=trials, current_request_number=5, total_request_number=10), timeout=10)
+            parents = set()
+            for pa in second.parameter_assignments:
+                parent = pa.labels["pbt.suggestion.katib.kubeflow.org/parent"]
+                parents.add(parent)
+                child = data / "ckpt-exp" / pa.trial_name
+                assert (child / "training.ckpt").read_text() == f"weights of {parent}"
+                assert (child / "sub" / "step").is_file()
+            best = first.parameter_assignments[4].trial_name
+            worst = first.parameter_assignments[0].trial_name
+            assert best in parents and worst not in parents, "the worst member resumes from the best checkpoint"
+    finally:
+        assert s.stop() == 0
