@@ -12,8 +12,8 @@
 /// Density: p(x) = (1/n) Σ_i Π_j k_j(x_j, x_ij) with
 ///   continuous   k(x, m) = φ((x − m)/h)/h                  (Gaussian; not renormalised to [0, 1])
 ///   categorical  k(x, m) = 1 − h if x = m, h/(c − 1) else  (Aitchison–Aitken)
-/// Bandwidth ("normal reference"): h_j = 1.06 · σ_j · n^(−1/(4 + d)), σ_j the sample standard deviation
-/// (ddof 1; 0 when n = 1) of column j, then at least `minBandwidth`; categorical h_j at most (c − 1)/c
+/// Bandwidth ("normal reference"): h_j = 1.06 · σ_j · n^(−1/(4 + d)), σ_j the standard deviation of
+/// column j with divisor n (numpy's default, as statsmodels computes it), then at least `minBandwidth`; categorical h_j at most (c − 1)/c
 /// (beyond it the kernel would favour the categories *not* observed).
 struct KernelDensity: Sendable {
     enum Kind: Sendable, Hashable {
@@ -32,11 +32,8 @@ struct KernelDensity: Sendable {
         let n = Double(data.count)
         let factor = 1.06 * Math.exponential(-Math.ln(n) / Double(4 + kinds.count))
         bandwidths = kinds.enumerated().map { j, kind in
-            var sd = 0.0
-            if data.count > 1 {
-                let mean = data.reduce(0) { $0 + $1[j] } / n
-                sd = (data.reduce(0) { $0 + ($1[j] - mean) * ($1[j] - mean) } / (n - 1)).squareRoot()
-            }
+            let mean = data.reduce(0) { $0 + $1[j] } / n
+            let sd = (data.reduce(0) { $0 + ($1[j] - mean) * ($1[j] - mean) } / n).squareRoot()
             let h = Swift.max(factor * sd, minBandwidth)
             if case .categorical(let c) = kind { return Swift.min(h, Double(c - 1) / Double(c)) }
             return h

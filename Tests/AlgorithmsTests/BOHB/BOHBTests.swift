@@ -6,14 +6,27 @@ import SuggestionAPI
     @Test func kernelDensityMatchesAHandComputedValue() {
         // Two observations in 1 continuous + 1 categorical(3) dimension.
         let kde = KernelDensity(data: [[0.2, 0], [0.6, 2]], kinds: [.continuous, .categorical(3)], minBandwidth: 1e-3)
-        // h = 1.06·σ·n^(−1/6), σ(0.2, 0.6) = 0.2828…, σ(0, 2) = 1.414… → categorical clipped to 2/3.
-        let h0 = 1.06 * (0.08).squareRoot() * Math.exponential(-Math.ln(2) / 6)
+        // h = 1.06·σ·n^(−1/6), σ(0.2, 0.6) = 0.2, σ(0, 2) = 1 → categorical 0.94, clipped to 2/3.
+        let h0 = 1.06 * 0.2 * Math.exponential(-Math.ln(2) / 6)
         #expect(close(kde.bandwidths[0], h0))
         #expect(close(kde.bandwidths[1], 2.0 / 3))
         let phi = { (z: Double) in Math.exponential(-0.5 * z * z) / (2 * Double.pi).squareRoot() }
         let x = [0.3, 0.0]
         let expected = 0.5 * (phi((0.3 - 0.2) / h0) / h0 * (1 - 2.0 / 3) + phi((0.3 - 0.6) / h0) / h0 * (2.0 / 3 / 2))
         #expect(close(kde.logDensity(x), Math.ln(expected), 1e-12))
+    }
+
+    @Test func kernelDensityMatchesStatsmodels() {
+        // statsmodels 0.14.5: KDEMultivariate(data, var_type="cu", bw="normal_reference");
+        // kde.bw and np.log(kde.pdf(x)) (every category present in the data, so its
+        // Aitchison–Aitken level count equals ours).
+        let data: [[Double]] = [[0.1, 0], [0.35, 1], [0.4, 2], [0.8, 0], [0.55, 1], [0.2, 2], [0.9, 1], [0.15, 0]]
+        let kde = KernelDensity(data: data, kinds: [.continuous, .categorical(3)], minBandwidth: 1e-3)
+        #expect(close(kde.bandwidths[0], 0.20860862, 1e-7))
+        #expect(close(kde.bandwidths[1], 0.58510416, 1e-7))
+        #expect(close(kde.logDensity([0.3, 0]), -0.9869850096794962, 1e-12))
+        #expect(close(kde.logDensity([0.6, 1]), -1.237023943205816, 1e-12))
+        #expect(close(kde.logDensity([0.95, 2]), -1.984232046157083, 1e-12))
     }
 
     @Test func proposalsConcentrateWhereGoodResultsAre() throws {
