@@ -5,7 +5,8 @@ import SuggestionAPI
 /// configurations are drawn).
 ///
 /// Trial names: `<experiment>-<code>-<b>-<c>-<i>-<q>` (`TrialNaming`): bracket b, configuration c (the
-/// sequence number of the configuration's rung-0 trial), rung i, sequence number q.
+/// sequence number of the configuration's rung-0 trial), rung i, sequence number q. Label
+/// `<algorithm>.suggestion.katib.kubeflow.org/bracket`: the bracket's s.
 ///
 /// Filling the k slots of a call: brackets are visited in order b = 0, 1, 2, …; each contributes the
 /// work it has ready, then the next bracket is visited, until k assignments are chosen:
