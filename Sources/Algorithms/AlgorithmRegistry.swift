@@ -4,6 +4,10 @@ public enum AlgorithmRegistry {
     public static let samplers: [any Sampler] = [
         GridSampler(),
         RandomSampler(),
+        HyperbandSampler(),
+        BOHBSampler(),
+        ASHASampler(),
+        PBTSampler(),
     ]
 
     /// Every registered algorithm name, sorted.

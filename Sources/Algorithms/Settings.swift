@@ -12,6 +12,9 @@ public struct SettingSpec: Sendable {
         case choice([String])
         /// `true` or `false` (case-insensitive).
         case boolean
+        /// Any non-empty text (surrounding spaces trimmed), e.g. a parameter name or a path; the
+        /// algorithm checks its meaning in `Sampler.validate`.
+        case text
     }
 
     public let name: String
@@ -59,6 +62,7 @@ public struct SettingSpec: Sendable {
             }
         case .choice(let words): return "one of " + words.joined(separator: ", ")
         case .boolean: return "true or false"
+        case .text: return "a non-empty text"
         }
     }
 
@@ -92,6 +96,8 @@ public struct SettingSpec: Sendable {
             case "false": return .boolean(false)
             default: throw bad("not a boolean")
             }
+        case .text:
+            return .string(trimmed)
         }
     }
 }

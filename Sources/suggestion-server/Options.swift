@@ -10,6 +10,8 @@ struct Options {
     var eventLoops = ServerConfiguration().eventLoops
     var maxMessageBytes = 64 << 20
     var logCalls = true
+    /// Where Katib mounts the pbt suggestion volume; empty disables checkpoint copying.
+    var pbtDataDirectory = "/opt/katib/data"
 
     static func usage(algorithms: [String]) -> String {
         """
@@ -27,6 +29,10 @@ struct Options {
           --max-message-bytes N     largest request or reply accepted (default 67108864 = 64 MiB);
                                     larger ones get RESOURCE_EXHAUSTED. Katib resends every trial on
                                     every call, so keep this generous.
+          --pbt-data-dir PATH       pbt: the suggestion volume (default /opt/katib/data, Katib's
+                                    mount); each new trial's checkpoint directory is made there as
+                                    a copy of its parent's. Ignored when PATH is not a directory;
+                                    "" disables.
           --quiet                   do not log one line per call
           -h, --help                show this help
 
@@ -60,6 +66,7 @@ struct Options {
             case "--event-loops": options.eventLoops = try integer(argument, in: 1...256)
             case "--max-message-bytes": options.maxMessageBytes = try integer(argument, in: 1024...(1 << 31 - 1))
             case "--quiet": options.logCalls = false
+            case "--pbt-data-dir": options.pbtDataDirectory = try value(argument)
             case "--algorithms":
                 let names = try value(argument).split(separator: ",").map { String($0).trimmingSpaces() }.filter { !$0.isEmpty }
                 guard !names.isEmpty else { throw UsageError(message: "--algorithms needs at least one name") }

@@ -18,7 +18,8 @@ do {
     exit(2)
 }
 
-let algorithms = AlgorithmService(enabledAlgorithms: options.algorithms)
+let algorithms = PBTCheckpointService(base: AlgorithmService(enabledAlgorithms: options.algorithms),
+                                      dataDirectory: options.pbtDataDirectory)
 var handlers: [String: UnaryHandler] = options.logCalls
     ? LoggingSuggestionService(base: algorithms).handlers()
     : algorithms.handlers()

@@ -32,8 +32,9 @@ import SuggestionAPI
     /// The spaces this algorithm accepts; the finite one must be among them.
     func accepted(_ algorithm: String) -> [[ParameterSpec]] {
         var result: [[ParameterSpec]] = []
-        for (label, params) in Self.spaces {
-            let error = rpcError { () throws(RPCError) in try AlgorithmService().resolve(experiment(params, algorithm: algorithm)) }
+        for (label, generic) in Self.spaces {
+            let params = ConformanceFixtures.parameters(generic, algorithm)
+            let error = rpcError { () throws(RPCError) in try AlgorithmService().resolve(fixtureExperiment(params, algorithm: algorithm)) }
             if let error {
                 #expect(error.code == .invalidArgument && label != "finite", "\(algorithm) on \(label): \(error)")
             } else {
@@ -86,7 +87,7 @@ import SuggestionAPI
     func freshExperiment(algorithm: String, count: Int) throws {
         for params in accepted(algorithm) {
             for objective in [ObjectiveType.minimize, .maximize] {
-                let exp = experiment(params, algorithm: algorithm, objective: objective)
+                let exp = fixtureExperiment(params, algorithm: algorithm, objective: objective)
                 let reply = try AlgorithmService().suggestions(request(exp, count: Int32(count)))
                 try checkReply(reply, params, count: count, algorithm: algorithm)
                 #expect(reply.algorithm == nil || !reply.algorithm!.algorithmSettings.isEmpty)
@@ -97,7 +98,7 @@ import SuggestionAPI
     @Test(arguments: AlgorithmRegistry.names)
     func sameRequestSameReply(algorithm: String) throws {
         for params in accepted(algorithm) {
-            let exp = experiment(params, algorithm: algorithm, settings: [("random_state", "3")])
+            let exp = fixtureExperiment(params, algorithm: algorithm, settings: [("random_state", "3")])
             let first = try AlgorithmService().suggestions(request(exp, count: 7))
             let history = first.parameterAssignments.enumerated().map { i, pa in
                 trial("t\(i)", pa.assignments, i % 2 == 0 ? .succeeded : .running, value: "\(Double(i) / 10)")
@@ -115,7 +116,7 @@ import SuggestionAPI
     @Test(arguments: AlgorithmRegistry.names, [ObjectiveType.minimize, .maximize])
     func historyWithEveryCondition(algorithm: String, objective: ObjectiveType) throws {
         for params in accepted(algorithm) {
-            let exp = experiment(params, algorithm: algorithm, objective: objective)
+            let exp = fixtureExperiment(params, algorithm: algorithm, objective: objective)
             let first = try AlgorithmService().suggestions(request(exp, count: 16))
             let conditions: [TrialStatus.TrialConditionType] = [.succeeded, .running, .failed, .created, .earlystopped,
                                                                 .killed, .metricsunavailable, .unknown]
@@ -139,9 +140,10 @@ import SuggestionAPI
 
     @Test(arguments: AlgorithmRegistry.names)
     func smallSpaceIsCoveredWithoutDuplicates(algorithm: String) throws {
-        let params = [param("n", .int, "1", "3"), param("c", .categorical, list: ["a", "b"]),
-                      param("d", .discrete, list: ["1", "2"])]   // 12 points
-        let exp = experiment(params, algorithm: algorithm)
+        let params = ConformanceFixtures.parameters(
+            [param("n", .int, "1", "3"), param("c", .categorical, list: ["a", "b"]),
+             param("d", .discrete, list: ["1", "2"])], algorithm)   // 12 configurations
+        let exp = fixtureExperiment(params, algorithm: algorithm)
         let first = try AlgorithmService().suggestions(request(exp, count: 5))
         try checkReply(first, params, count: 5, algorithm: algorithm)
         let conditions: [TrialStatus.TrialConditionType] = [.running, .succeeded, .created, .earlystopped, .succeeded]
@@ -157,20 +159,21 @@ import SuggestionAPI
     @Test(arguments: AlgorithmRegistry.names)
     func protocolEntryPoints(algorithm: String) async throws {
         let service: any SuggestionService = AlgorithmService()
-        let exp = experiment(Self.finite, algorithm: algorithm, settings: [("random_state", "10")], maxTrials: 20)
+        let finite = ConformanceFixtures.parameters(Self.finite, algorithm)
+        let exp = fixtureExperiment(finite, algorithm: algorithm, settings: [("random_state", "10")], maxTrials: 20)
         _ = try await service.validateAlgorithmSettings(ValidateAlgorithmSettingsRequest(experiment: exp))
         let reply = try await service.getSuggestions(request(exp, count: 3))
-        try checkReply(reply, Self.finite, count: 3, algorithm: algorithm)
+        try checkReply(reply, finite, count: 3, algorithm: algorithm)
     }
 
     @Test(arguments: AlgorithmRegistry.names)
     func acceptsRandomStateAndRejectsUnknownSettings(algorithm: String) {
         let ok = rpcError { () throws(RPCError) in
-            try AlgorithmService().resolve(experiment(Self.finite, algorithm: algorithm, settings: [("random_state", "10")]))
+            try AlgorithmService().resolve(fixtureExperiment(ConformanceFixtures.parameters(Self.finite, algorithm), algorithm: algorithm, settings: [("random_state", "10")]))
         }
         #expect(ok == nil)
-        expectInvalid(experiment(Self.finite, algorithm: algorithm, settings: [("random_state", "-1")]), mentions: "random_state")
-        expectInvalid(experiment(Self.finite, algorithm: algorithm, settings: [("unknown_conf", "1111")]),
+        expectInvalid(fixtureExperiment(ConformanceFixtures.parameters(Self.finite, algorithm), algorithm: algorithm, settings: [("random_state", "-1")]), mentions: "random_state")
+        expectInvalid(fixtureExperiment(ConformanceFixtures.parameters(Self.finite, algorithm), algorithm: algorithm, settings: [("unknown_conf", "1111")]),
                       mentions: "unknown setting unknown_conf for algorithm \(algorithm)")
     }
 }

@@ -1,0 +1,136 @@
+import SuggestionAPI
+
+/// `bohb`: Hyperband's schedule (`HyperbandSchedule`, `HyperbandEngine`) with new configurations
+/// proposed by a density model (Falkner, Klein and Hutter 2018, "BOHB: robust and efficient
+/// hyperparameter optimization at scale", ICML, Algorithm 2).
+///
+/// Model: every SUCCEEDED trial with a result (any name, so results of other algorithms count too) is
+/// an observation at the budget its resource parameter carries (EARLYSTOPPED trials ran for less).
+/// The model uses the largest budget with at least N_min + 2 observations, N_min = d + 1 (d = number
+/// of configuration cube dimensions). There, the best n_good = max(N_min, ⌊γ·n⌋) observations form
+/// l(x), the worst n_bad = max(N_min, n − n_good) form g(x) (`KernelDensity` over the configuration's unit cube, categorical parameters by index).
+/// A proposal is the best l(x)/g(x) of `num_samples` draws from l with bandwidths × `bandwidth_factor`.
+/// With probability `random_fraction`, or while no budget has enough observations, the configuration
+/// is drawn from the prior instead (as `random`). Proposals equal to a taken configuration are
+/// redrawn (up to 8 times), then replaced by a prior draw. The slots of one call are proposed
+/// independently (the model does not change within a call).
+///
+/// Settings: Hyperband's `r_l`, `resource_name`, `eta`; `random_fraction` (default 1/3, the paper's),
+/// `bandwidth_factor` (3), `num_samples` (64), `top_fraction` γ (0.15), `min_bandwidth` (0.001),
+/// `random_state`. Trial names `<experiment>-bohb-<b>-<c>-<i>-<q>`.
+public struct BOHBSampler: Sampler {
+    public init() {}
+
+    public var name: String { "bohb" }
+
+    public var settingsSchema: SettingsSchema {
+        SettingsSchema(algorithm: name, specs: HyperbandSampler.scheduleSpecs + [
+            SettingSpec(name: "random_fraction", kind: .real(min: 0, max: 1), defaultValue: "0.3333333333333333",
+                        help: "Share of new configurations drawn from the prior instead of the model."),
+            SettingSpec(name: "bandwidth_factor", kind: .real(min: 0, minOpen: true), defaultValue: "3",
+                        help: "Bandwidth multiplier for drawing candidates from the good-configuration density."),
+            SettingSpec(name: "num_samples", kind: .integer(min: 1, max: 10_000), defaultValue: "64",
+                        help: "Candidates drawn per proposal; the one with the best l(x)/g(x) is chosen."),
+            SettingSpec(name: "top_fraction", kind: .real(min: 0, max: 1, minOpen: true, maxOpen: true), defaultValue: "0.15",
+                        help: "Fraction of observations (at the model's budget) that count as good."),
+            SettingSpec(name: "min_bandwidth", kind: .real(min: 0, minOpen: true), defaultValue: "0.001",
+                        help: "Lower bound of every kernel bandwidth (unit-cube units)."),
+        ])
+    }
+
+    public func validate(_ problem: SearchProblem) throws(RPCError) {
+        _ = try HyperbandSampler.engine(problem, code: "bohb")
+    }
+
+    public func suggest(_ context: SamplerContext) throws(RPCError) -> SamplerOutput {
+        let engine = try HyperbandSampler.engine(context.problem, code: "bohb")
+        let model = BOHBModel(context, resource: engine.resource)
+        let s = context.settings
+        let randomFraction = s.real("random_fraction") ?? 1.0 / 3
+        let suggestions = engine.suggest(context) { count, _, draws, rng in
+            (0..<count).map { _ in
+                if let model, rng.uniform() >= randomFraction {
+                    for _ in 0..<8 {
+                        let p = model.propose(samples: Int(s.integer("num_samples") ?? 64),
+                                              widen: s.real("bandwidth_factor") ?? 3, &rng)
+                        if !draws.isTaken(p) {
+                            draws.take(p)
+                            return p   // the engine sets the resource value
+                        }
+                    }
+                }
+                return draws.draw(resourceValue: nil, &rng)
+            }
+        }
+        return SamplerOutput(suggestions: suggestions)
+    }
+}
+
+/// The good and bad densities of BOHB at one budget, over the configuration parameters.
+struct BOHBModel {
+    let configSpace: SearchSpace
+    let transform: SearchSpaceTransform
+    let resourceIndex: Int
+    let kinds: [KernelDensity.Kind]
+    let good: KernelDensity
+    let bad: KernelDensity
+
+    /// nil when no budget has enough observations.
+    init?(_ context: SamplerContext, resource: ResourceParameter) {
+        let space = context.space
+        resourceIndex = resource.index
+        configSpace = SearchSpace(parameters: space.parameters.enumerated().filter { $0.offset != resource.index }.map(\.element))
+        transform = SearchSpaceTransform(configSpace, categoricalEncoding: .index)
+        kinds = transform.dimensions.map { d in
+            if case .categorical(let c) = d.kind { return .categorical(c) }
+            return .continuous
+        }
+        let nMin = kinds.count + 1
+        var byBudget: [Double: [(x: [Double], loss: Double)]] = [:]
+        for r in context.history.records where r.condition == .succeeded {
+            guard let point = r.point, let loss = r.loss else { continue }
+            var config = point
+            let budget = resource.resource(of: point)
+            config.remove(at: resource.index)
+            byBudget[budget, default: []].append((Self.vector(transform.encode(config), transform), loss))
+        }
+        guard let budget = byBudget.keys.filter({ byBudget[$0]!.count >= nMin + 2 }).max() else { return nil }
+        let observations = byBudget[budget]!.sorted { $0.loss < $1.loss }
+        let gamma = context.settings.real("top_fraction") ?? 0.15
+        let minBandwidth = context.settings.real("min_bandwidth") ?? 1e-3
+        let n = observations.count
+        let nGood = Swift.max(nMin, Int((gamma * Double(n)).rounded(.down)))
+        let nBad = Swift.max(nMin, n - nGood)
+        good = KernelDensity(data: observations.prefix(nGood).map(\.x), kinds: kinds, minBandwidth: minBandwidth)
+        bad = KernelDensity(data: observations.suffix(nBad).map(\.x), kinds: kinds, minBandwidth: minBandwidth)
+    }
+
+    /// Cube coordinates with categorical dimensions turned into their index.
+    static func vector(_ u: [Double], _ transform: SearchSpaceTransform) -> [Double] {
+        transform.dimensions.enumerated().map { d, dim in
+            if case .categorical(let c) = dim.kind { return Double(SearchSpaceTransform.cell(u[d], c)) }
+            return u[d]
+        }
+    }
+
+    /// The best of `samples` candidates by ln l(x) − ln g(x), as a full point (resource value to be set).
+    func propose(samples: Int, widen: Double, _ rng: inout SeededRandom) -> Point {
+        var best: [Double] = []
+        var bestScore = -Double.infinity
+        for _ in 0..<samples {
+            let x = good.sample(widen: widen, &rng)
+            let score = good.logDensity(x) - bad.logDensity(x)
+            if best.isEmpty || score > bestScore {
+                best = x
+                bestScore = score
+            }
+        }
+        let u = transform.dimensions.enumerated().map { d, dim in
+            if case .categorical(let c) = dim.kind { return (best[d] + 0.5) / Double(c) }
+            return best[d]
+        }
+        var point = transform.decode(u)
+        point.insert(.integer(0), at: resourceIndex)
+        return point
+    }
+}

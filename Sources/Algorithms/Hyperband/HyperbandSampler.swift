@@ -1,0 +1,71 @@
+import SuggestionAPI
+
+/// `hyperband`: Li et al. 2018 (see `HyperbandSchedule` for the schedule and `HyperbandEngine` for how
+/// brackets fill Katib's slots); fresh configurations are drawn from the prior as `random` does.
+///
+/// Settings (Katib's names):
+/// - `r_l` (required): maximum resource R > 0 per configuration, in units where the minimum is 1;
+/// - `resource_name` (required): the INT or DOUBLE parameter that receives the resource; its
+///   feasible space must contain every rung resource R·η^(−s_max) … R (Katib ignores the range);
+/// - `eta` (default 3): reduction factor, a number > 1;
+/// - `random_state`.
+/// Katib's own state settings (`s_max`, `b_l`, `r`, `n`, `current_s`, `current_i`,
+/// `evaluating_trials`), which its service writes back into the experiment, are accepted and
+/// ignored, so an experiment started with Katib's service can switch to this one.
+///
+/// Differences from Katib's service: every call returns exactly `current_request_number` assignments
+/// (Katib's returns a bracket-sized batch, kubeflow/katib#1168); brackets repeat without end instead
+/// of stopping with an empty reply; parallel_trial_count may be anything (Katib demands >= η^s_max);
+/// s_max is exact (243 with η 3 gives 5, not 4); failed trials never block a rung; r_l = 0, η <= 1
+/// and non-numeric values are INVALID_ARGUMENT (Katib crashes with UNKNOWN); INT resources are
+/// rounded to the nearest integer (Katib truncates).
+public struct HyperbandSampler: Sampler {
+    public init() {}
+
+    public var name: String { "hyperband" }
+
+    static let katibStateSettings = ["s_max", "b_l", "r", "n", "current_s", "current_i", "evaluating_trials"]
+
+    static var scheduleSpecs: [SettingSpec] {
+        [
+            SettingSpec(name: "r_l", kind: .real(min: 0, minOpen: true),
+                        help: "Maximum resource per configuration (required), in units where the smallest rung gets 1 or more."),
+            SettingSpec(name: "resource_name", kind: .text,
+                        help: "Name of the INT or DOUBLE parameter that carries the resource (required)."),
+            SettingSpec(name: "eta", kind: .real(min: 1, minOpen: true), defaultValue: "3",
+                        help: "Reduction factor: each rung keeps the best 1/eta and gives them eta times the resource."),
+            .randomState,
+        ]
+    }
+
+    public var settingsSchema: SettingsSchema {
+        SettingsSchema(algorithm: name, specs: Self.scheduleSpecs + Self.katibStateSettings.map {
+            SettingSpec(name: $0, kind: .text, help: "State written by Katib's hyperband service; ignored.", isState: true)
+        })
+    }
+
+    public func validate(_ problem: SearchProblem) throws(RPCError) {
+        _ = try Self.engine(problem, code: "hb")
+    }
+
+    static func engine(_ problem: SearchProblem, code: String) throws(RPCError) -> HyperbandEngine {
+        let algorithm = problem.algorithmName
+        guard let rl = problem.settings.real("r_l"), let resourceName = problem.settings.string("resource_name") else {
+            throw .invalidArgument("r_l and resource_name must be set: r_l is the maximum resource per configuration (a number > 0), resource_name the INT or DOUBLE parameter that receives it")
+        }
+        let eta = problem.settings.real("eta") ?? 3
+        let resource = try ResourceParameter.locate(problem.space, name: resourceName, algorithm: algorithm)
+        let schedule = HyperbandSchedule(maxResource: rl, eta: eta)
+        try resource.check(rungResources: schedule.rungResources(s: schedule.sMax),
+                           what: "r_l \(ValueFormatting.formatDouble(rl)) and eta \(ValueFormatting.formatDouble(eta)) (s_max \(schedule.sMax))")
+        return HyperbandEngine(code: code, algorithm: algorithm, schedule: schedule, resource: resource)
+    }
+
+    public func suggest(_ context: SamplerContext) throws(RPCError) -> SamplerOutput {
+        let engine = try Self.engine(context.problem, code: "hb")
+        let suggestions = engine.suggest(context) { count, _, draws, rng in
+            (0..<count).map { _ in draws.draw(resourceValue: nil, &rng) }
+        }
+        return SamplerOutput(suggestions: suggestions)
+    }
+}
