@@ -14,18 +14,23 @@ let package = Package(
         .systemLibrary(name: "CProtobufC", pkgConfig: "libprotobuf-c", providers: [.apt(["libprotobuf-c-dev"])]),
         .target(name: "CKatibProto", dependencies: ["CProtobufC"]),   // protoc-c output, scripts/generate.sh
         .target(name: "CShims"),                                      // epoll, eventfd, accept4, timerfd
+        // One HTTPS exchange over OpenSSL: the early-stopping service's Kubernetes API calls.
+        .target(name: "CHTTPS", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
 
         // Wire types, codecs, gRPC server and client.
-        .target(name: "SuggestionAPI", dependencies: ["CNghttp2", "CProtobufC", "CKatibProto", "CShims"]),
+        .target(name: "SuggestionAPI", dependencies: ["CNghttp2", "CProtobufC", "CKatibProto", "CShims", "CHTTPS"]),
         // Search spaces and samplers: pure Swift, no I/O, no C.
         .target(name: "Algorithms", dependencies: ["SuggestionAPI"]),
-        .executableTarget(name: "suggestion-server", dependencies: ["SuggestionAPI", "Algorithms"]),
+        // Early-stopping rules, the DBManager client call, the Kubernetes Trial status update.
+        .target(name: "EarlyStopping", dependencies: ["SuggestionAPI", "Algorithms"]),
+        .executableTarget(name: "suggestion-server", dependencies: ["SuggestionAPI", "Algorithms", "EarlyStopping"]),
 
         // Emits Sources/SuggestionAPI/Generated from the protoc-c descriptors (scripts/generate.sh).
         .executableTarget(name: "katib-codegen", dependencies: ["CKatibProto", "CProtobufC"]),
 
         .testTarget(name: "SuggestionAPITests", dependencies: ["SuggestionAPI"]),
         .testTarget(name: "AlgorithmsTests", dependencies: ["Algorithms", "SuggestionAPI"]),
+        .testTarget(name: "EarlyStoppingTests", dependencies: ["EarlyStopping", "SuggestionAPI"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -70,3 +70,29 @@ extension HealthService {
         [MethodPath.healthCheck: unaryHandler { (request: HealthCheckRequest, _) throws(RPCError) in try self.check(request) }]
     }
 }
+
+/// The EarlyStopping service of Katib's `api.v1.beta1` API (port 6788). Stateless like the
+/// Suggestion service: every call carries what it needs.
+public protocol EarlyStoppingService: Sendable {
+    func getEarlyStoppingRules(_ request: GetEarlyStoppingRulesRequest) async throws(RPCError) -> GetEarlyStoppingRulesReply
+    func setTrialStatus(_ request: SetTrialStatusRequest) async throws(RPCError) -> SetTrialStatusReply
+    func validateEarlyStoppingSettings(_ request: ValidateEarlyStoppingSettingsRequest) async throws(RPCError) -> ValidateEarlyStoppingSettingsReply
+}
+
+extension EarlyStoppingService {
+    /// The transport routes of the EarlyStopping service.
+    public func handlers() -> [String: UnaryHandler] {
+        [
+            MethodPath.getEarlyStoppingRules: unaryHandler { (request: GetEarlyStoppingRulesRequest, _) async throws(RPCError) in
+                try await self.getEarlyStoppingRules(request)
+            },
+            MethodPath.setTrialStatus: unaryHandler { (request: SetTrialStatusRequest, _) async throws(RPCError) in
+                try await self.setTrialStatus(request)
+            },
+            MethodPath.validateEarlyStoppingSettings: unaryHandler {
+                (request: ValidateEarlyStoppingSettingsRequest, _) async throws(RPCError) in
+                try await self.validateEarlyStoppingSettings(request)
+            },
+        ]
+    }
+}

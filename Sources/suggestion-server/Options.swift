@@ -3,8 +3,17 @@ import SuggestionAPI
 /// Command-line options of `suggestion-server`. Parsing is hand-written: four flags do not earn a
 /// package dependency.
 struct Options {
+    enum Service: String { case suggestions, earlyStopping = "early-stopping" }
+    var service = Service.suggestions
     var host = "0.0.0.0"
-    var port = 6789
+    /// nil: the service's Katib port (6789 suggestions, 6788 early stopping).
+    var explicitPort: Int?
+    var port: Int { explicitPort ?? (service == .suggestions ? 6789 : 6788) }
+    /// Kubernetes API access for SetTrialStatus; nil fields keep the in-cluster defaults.
+    var kubeAPI: (host: String, port: Int)?
+    var kubeTokenFile: String?
+    var kubeCAFile: String?
+    var kubeNamespace: String?
     /// nil serves every registered algorithm.
     var algorithms: Set<String>? = nil
     var eventLoops = ServerConfiguration().eventLoops
@@ -17,12 +26,15 @@ struct Options {
         """
         USAGE: suggestion-server [options]
 
-        Serves Kubeflow Katib's api.v1.beta1.Suggestion gRPC service (and grpc.health.v1.Health) over
-        cleartext HTTP/2. Stateless: every call carries the whole experiment and trial history.
+        Serves Kubeflow Katib's api.v1.beta1.Suggestion gRPC service, or its EarlyStopping service
+        (with --service early-stopping), and grpc.health.v1.Health, over cleartext HTTP/2.
+        Stateless: every call carries the whole experiment and trial history.
 
         OPTIONS:
+          --service NAME            suggestions (default) or early-stopping
           --host ADDRESS            IPv4 address to listen on (default 0.0.0.0)
-          --port N                  TCP port (default 6789, Katib's suggestion port; 0 picks a free one)
+          --port N                  TCP port (default 6789 for suggestions, 6788 for early stopping,
+                                    Katib's ports; 0 picks a free one)
           --algorithms A,B,...      serve only these algorithms (default: all). Registered:
                                     \(algorithms.joined(separator: ", "))
           --event-loops N           I/O threads, each with its own listener (default: active cores, \(ServerConfiguration().eventLoops))
@@ -34,6 +46,15 @@ struct Options {
                                     a copy of its parent's. Ignored when PATH is not a directory;
                                     "" disables.
           --quiet                   do not log one line per call
+
+        EARLY STOPPING (SetTrialStatus patches the Trial through the Kubernetes API; in a pod the
+        defaults come from KUBERNETES_SERVICE_HOST/PORT and the service account under
+        /var/run/secrets/kubernetes.io/serviceaccount):
+          --kube-api https://HOST:PORT   the Kubernetes API server
+          --kube-token-file PATH    bearer token file (default: the service account's token)
+          --kube-ca-file PATH       CA bundle that signs the API server's certificate
+                                    (default: the service account's ca.crt)
+          --kube-namespace NS       namespace of the Trials (default: the service account's)
           -h, --help                show this help
 
         Stops gracefully on SIGTERM or SIGINT: in-flight calls finish, new ones are refused.
@@ -62,7 +83,39 @@ struct Options {
             switch argument {
             case "-h", "--help": return nil
             case "--host": options.host = try value(argument)
-            case "--port": options.port = try integer(argument, in: 0...65535)
+            case "--port": options.explicitPort = try integer(argument, in: 0...65535)
+            case "--service":
+                let name = try value(argument)
+                guard let service = Service(rawValue: name) else {
+                    throw UsageError(message: "--service must be suggestions or early-stopping, got \"\(name)\"")
+                }
+                options.service = service
+            case "--kube-api":
+                let url = try value(argument)
+                guard url.hasPrefix("https://") else { throw UsageError(message: "--kube-api must be an https:// URL, got \"\(url)\"") }
+                var rest = Substring(url.dropFirst("https://".count))
+                if rest.hasSuffix("/") { rest = rest.dropLast() }
+                var host = rest
+                var port = 443
+                if rest.hasPrefix("["), let close = rest.firstIndex(of: "]") {
+                    host = rest[rest.index(after: rest.startIndex)..<close]
+                    let tail = rest[rest.index(after: close)...]
+                    if tail.hasPrefix(":") {
+                        guard let p = Int(tail.dropFirst()), (1...65535).contains(p) else { throw UsageError(message: "--kube-api: bad port in \"\(url)\"") }
+                        port = p
+                    }
+                } else if let colon = rest.lastIndex(of: ":") {
+                    host = rest[..<colon]
+                    guard let p = Int(rest[rest.index(after: colon)...]), (1...65535).contains(p) else {
+                        throw UsageError(message: "--kube-api: bad port in \"\(url)\"")
+                    }
+                    port = p
+                }
+                guard !host.isEmpty, !host.contains("/") else { throw UsageError(message: "--kube-api: no host in \"\(url)\"") }
+                options.kubeAPI = (String(host), port)
+            case "--kube-token-file": options.kubeTokenFile = try value(argument)
+            case "--kube-ca-file": options.kubeCAFile = try value(argument)
+            case "--kube-namespace": options.kubeNamespace = try value(argument)
             case "--event-loops": options.eventLoops = try integer(argument, in: 1...256)
             case "--max-message-bytes": options.maxMessageBytes = try integer(argument, in: 1024...(1 << 31 - 1))
             case "--quiet": options.logCalls = false

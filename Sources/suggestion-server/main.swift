@@ -4,6 +4,7 @@ import Glibc
 import Dispatch
 import SuggestionAPI
 import Algorithms
+import EarlyStopping
 
 let known = AlgorithmService.registeredAlgorithmNames
 let options: Options
@@ -18,12 +19,26 @@ do {
     exit(2)
 }
 
-let algorithms = PBTCheckpointService(base: AlgorithmService(enabledAlgorithms: options.algorithms),
-                                      dataDirectory: options.pbtDataDirectory)
-var handlers: [String: UnaryHandler] = options.logCalls
-    ? LoggingSuggestionService(base: algorithms).handlers()
-    : algorithms.handlers()
-handlers.merge(HealthService(services: ["api.v1.beta1.Suggestion"]).handlers()) { a, _ in a }
+var handlers: [String: UnaryHandler]
+switch options.service {
+case .suggestions:
+    let algorithms = PBTCheckpointService(base: AlgorithmService(enabledAlgorithms: options.algorithms),
+                                          dataDirectory: options.pbtDataDirectory)
+    handlers = options.logCalls ? LoggingSuggestionService(base: algorithms).handlers() : algorithms.handlers()
+    handlers.merge(HealthService(services: ["api.v1.beta1.Suggestion"]).handlers()) { a, _ in a }
+case .earlyStopping:
+    var access = KubernetesAccess()
+    if let api = options.kubeAPI {
+        access.host = api.host
+        access.port = api.port
+    }
+    if let f = options.kubeTokenFile { access.tokenFile = f }
+    if let f = options.kubeCAFile { access.caFile = f }
+    if let ns = options.kubeNamespace { access.namespace = ns }
+    let service = EarlyStoppingRulesService(trialStatus: KubernetesTrialStatus(access: access))
+    handlers = options.logCalls ? LoggingEarlyStoppingService(base: service).handlers() : service.handlers()
+    handlers.merge(HealthService(services: ["api.v1.beta1.EarlyStopping"]).handlers()) { a, _ in a }
+}
 
 var configuration = ServerConfiguration()
 configuration.host = options.host
@@ -41,8 +56,10 @@ do {
 
 let signalSources = stopOnSignals(server)
 
-let served = (options.algorithms.map { Array($0) } ?? known).sorted().joined(separator: ",")
-logLine("suggestion-server: listening on \(options.host):\(server.boundPort) event_loops=\(options.eventLoops) max_message_bytes=\(options.maxMessageBytes) algorithms=\(served)")
+let served = options.service == .suggestions
+    ? (options.algorithms.map { Array($0) } ?? known).sorted().joined(separator: ",")
+    : StoppingAlgorithms.names.joined(separator: ",")
+logLine("suggestion-server: \(options.service.rawValue) listening on \(options.host):\(server.boundPort) event_loops=\(options.eventLoops) max_message_bytes=\(options.maxMessageBytes) algorithms=\(served)")
 server.waitUntilStopped()
 withExtendedLifetime(signalSources) {}
 logLine("suggestion-server: stopped")

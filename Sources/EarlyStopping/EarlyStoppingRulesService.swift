@@ -1,0 +1,65 @@
+import SuggestionAPI
+import Algorithms
+
+/// The EarlyStopping service: validation, rules from the trial history and the DBManager's logs,
+/// and the Trial status update in Kubernetes. Nothing is kept between calls.
+public struct EarlyStoppingRulesService: EarlyStoppingService {
+    public let trialStatus: KubernetesTrialStatus
+    /// Makes the log source for one call from `db_manager_address` (tests substitute their own).
+    let logSource: @Sendable (DBManagerAddress) -> any ObservationLogSource
+
+    public init(trialStatus: KubernetesTrialStatus) {
+        self.trialStatus = trialStatus
+        logSource = { DBManagerLogSource(address: $0) }
+    }
+
+    init(trialStatus: KubernetesTrialStatus, logSource: @escaping @Sendable (DBManagerAddress) -> any ObservationLogSource) {
+        self.trialStatus = trialStatus
+        self.logSource = logSource
+    }
+
+    public func validateEarlyStoppingSettings(_ request: ValidateEarlyStoppingSettingsRequest) async throws(RPCError) -> ValidateEarlyStoppingSettingsReply {
+        _ = try StoppingAlgorithms.parse(request.earlyStopping)
+        return ValidateEarlyStoppingSettingsReply()
+    }
+
+    public func getEarlyStoppingRules(_ request: GetEarlyStoppingRulesRequest) async throws(RPCError) -> GetEarlyStoppingRulesReply {
+        guard let spec = request.experiment?.spec else {
+            throw .invalidArgument("experiment.spec is missing: GetEarlyStoppingRules needs the experiment's objective and early_stopping")
+        }
+        let (algorithm, settings) = try StoppingAlgorithms.parse(spec.earlyStopping)
+        guard let objective = spec.objective, !objective.objectiveMetricName.isEmpty else {
+            throw .invalidArgument("experiment.spec.objective.objective_metric_name is empty: early-stopping rules are about the objective metric")
+        }
+        guard objective.type == .maximize || objective.type == .minimize else {
+            throw .invalidArgument("experiment.spec.objective.type must be MAXIMIZE or MINIMIZE, got \(objective.type)")
+        }
+        for trial in request.trials where trial.name.isEmpty {
+            throw .invalidArgument("a trial in the request has an empty name")
+        }
+        let needsLogs = !(algorithm is ThresholdStop)
+        let logs: any ObservationLogSource
+        var closer: DBManagerLogSource?
+        if needsLogs {
+            let address = try DBManagerAddress(parsing: request.dbManagerAddress)
+            logs = logSource(address)
+            closer = logs as? DBManagerLogSource
+        } else {
+            logs = NoLogs()
+        }
+        defer { closer?.close() }
+        let context = StoppingContext(objectiveMetric: objective.objectiveMetricName, objectiveType: objective.type,
+                                      settings: settings, trials: request.trials, logs: logs)
+        return GetEarlyStoppingRulesReply(earlyStoppingRules: try await algorithm.rules(context))
+    }
+
+    public func setTrialStatus(_ request: SetTrialStatusRequest) async throws(RPCError) -> SetTrialStatusReply {
+        try await trialStatus.markEarlyStopped(trial: request.trialName)
+        return SetTrialStatusReply()
+    }
+}
+
+/// For algorithms that need no logs.
+struct NoLogs: ObservationLogSource {
+    func values(trial: String, metric: String) async throws(RPCError) -> [Double] { [] }
+}

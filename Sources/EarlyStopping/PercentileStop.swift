@@ -1,0 +1,101 @@
+import SuggestionAPI
+import Algorithms
+
+/// Stops a trial whose objective, at its `start_step`-th report, is worse than a given percentile of
+/// what the succeeded trials reached over their first `start_step` reports.
+///
+/// Per succeeded trial: m_j = mean of the first `start_step` values of the objective metric in its
+/// log (fewer if it reported fewer). With p = `percentile`/100, the rule's value is the quantile
+/// (`quantile`, numpy's linear definition) of the m_j at p for MAXIMIZE (comparison LESS: stop when
+/// the best value so far is below it) and at 1 − p for MINIMIZE (comparison GREATER). So the
+/// stopped trials are those in the worst p of the distribution; p = 0.5 is the median for both.
+/// Fewer than `min_trials_required` succeeded trials: no rule. EARLYSTOPPED, FAILED and unfinished
+/// trials never contribute (their logs are short or broken).
+struct QuantileRule: Sendable {
+    let p: Double
+
+    func rules(_ context: StoppingContext) async throws(RPCError) -> [EarlyStoppingRule] {
+        let minTrials = Int(context.settings.integer("min_trials_required") ?? 3)
+        let startStep = Int(context.settings.integer("start_step") ?? 4)
+        let succeeded = context.trials.filter { $0.status?.condition == .succeeded }.map(\.name)
+        guard succeeded.count >= minTrials else { return [] }
+        let means = try await fetchMeans(succeeded, metric: context.objectiveMetric, first: startStep, from: context.logs)
+        let maximize = context.objectiveType == .maximize
+        let value = quantile(means, maximize ? p : 1 - p)
+        return [EarlyStoppingRule(name: context.objectiveMetric, value: ValueFormatting.formatDouble(value),
+                                  comparison: maximize ? .less : .greater, startStep: Int32(startStep))]
+    }
+}
+
+/// Fetches the logs of `trials` with at most `maxConcurrent` calls in flight and returns the mean of
+/// each trial's first `first` values, in `trials` order. A trial with no usable value is UNAVAILABLE.
+func fetchMeans(_ trials: [String], metric: String, first: Int, from source: any ObservationLogSource,
+                maxConcurrent: Int = 8) async throws(RPCError) -> [Double] {
+    let outcome: Result<[Double], RPCError> = await withTaskGroup(of: (Int, Result<[Double], RPCError>).self) { group in
+        var results = [Double?](repeating: nil, count: trials.count)
+        var next = 0
+        func launch() {
+            let index = next
+            let trial = trials[index]
+            next += 1
+            group.addTask {
+                do throws(RPCError) {
+                    return (index, .success(try await source.values(trial: trial, metric: metric)))
+                } catch {
+                    return (index, .failure(error))
+                }
+            }
+        }
+        while next < Swift.min(maxConcurrent, trials.count) { launch() }
+        while let (index, result) = await group.next() {
+            switch result {
+            case .failure(let error):
+                group.cancelAll()
+                return .failure(error)
+            case .success(let values):
+                guard let mean = meanOfFirst(values, first) else {
+                    group.cancelAll()
+                    return .failure(RPCError(.unavailable,
+                        "succeeded trial \(trials[index]) has no numeric \(metric) values in its observation log; "
+                        + "early stopping needs the logs of every succeeded trial (is its metrics collector reporting \(metric)?)"))
+                }
+                results[index] = mean
+            }
+            if next < trials.count { launch() }
+        }
+        return .success(results.map { $0! })
+    }
+    return try outcome.get()
+}
+
+/// Katib's `medianstop`, with the true median (Katib's service computes the mean of the per-trial
+/// averages and calls it the median).
+public struct MedianStop: StoppingAlgorithm {
+    public init() {}
+    public var name: String { "medianstop" }
+    public var settings: [SettingSpec] { [Self.minTrials, Self.startStep] }
+
+    static let minTrials = SettingSpec(name: "min_trials_required", kind: .integer(min: 1, max: 1_000_000), defaultValue: "3",
+        help: "Succeeded trials needed before any rule is given.")
+    static let startStep = SettingSpec(name: "start_step", kind: .integer(min: 1, max: 1_000_000), defaultValue: "4",
+        help: "Reports averaged per succeeded trial, and the report at which a running trial is checked.")
+
+    public func rules(_ context: StoppingContext) async throws(RPCError) -> [EarlyStoppingRule] {
+        try await QuantileRule(p: 0.5).rules(context)
+    }
+}
+
+/// `percentile`: `medianstop` with another quantile. `percentile` 50 is the median.
+public struct PercentileStop: StoppingAlgorithm {
+    public init() {}
+    public var name: String { "percentile" }
+    public var settings: [SettingSpec] {
+        [MedianStop.minTrials, MedianStop.startStep,
+         SettingSpec(name: "percentile", kind: .real(min: 0, max: 100, minOpen: true, maxOpen: true), defaultValue: "50",
+                     help: "Stop a trial whose objective is among the worst `percentile` percent of the succeeded trials' averages.")]
+    }
+
+    public func rules(_ context: StoppingContext) async throws(RPCError) -> [EarlyStoppingRule] {
+        try await QuantileRule(p: (context.settings.real("percentile") ?? 50) / 100).rules(context)
+    }
+}

@@ -1,0 +1,53 @@
+import SuggestionAPI
+import Algorithms
+
+/// What a stopping algorithm sees on one GetEarlyStoppingRules call.
+public struct StoppingContext: Sendable {
+    /// The experiment's objective metric name (non-empty).
+    public var objectiveMetric: String
+    public var objectiveType: ObjectiveType
+    public var settings: Settings
+    /// Trials in request order.
+    public var trials: [Trial]
+    /// Where per-trial metric logs come from (Katib's DBManager in production).
+    public var logs: any ObservationLogSource
+}
+
+/// One early-stopping rule algorithm (`medianstop`, `percentile`, `threshold`). Implementations are
+/// stateless: the rules are a function of the request and the logs the source returns.
+public protocol StoppingAlgorithm: Sendable {
+    var name: String { get }
+    var settings: [SettingSpec] { get }
+    /// Relations between settings that the schema cannot state; INVALID_ARGUMENT when violated.
+    func validate(_ settings: Settings) throws(RPCError)
+    func rules(_ context: StoppingContext) async throws(RPCError) -> [EarlyStoppingRule]
+}
+
+extension StoppingAlgorithm {
+    public func validate(_ settings: Settings) throws(RPCError) {}
+    public var schema: SettingsSchema { SettingsSchema(algorithm: name, specs: settings) }
+}
+
+public enum StoppingAlgorithms {
+    /// Every early-stopping algorithm this server serves, by name.
+    public static let all: [any StoppingAlgorithm] = [MedianStop(), PercentileStop(), ThresholdStop()]
+
+    public static var names: [String] { all.map(\.name).sorted() }
+
+    public static func named(_ name: String) throws(RPCError) -> any StoppingAlgorithm {
+        guard let algorithm = all.first(where: { $0.name == name }) else {
+            throw .invalidArgument("unknown algorithm name \(name.isEmpty ? "\"\"" : name); this server's early-stopping algorithms are: "
+                + names.joined(separator: ", "))
+        }
+        return algorithm
+    }
+
+    /// Validates an EarlyStoppingSpec: the algorithm name, every setting, their relations.
+    public static func parse(_ spec: EarlyStoppingSpec?) throws(RPCError) -> (any StoppingAlgorithm, Settings) {
+        guard let spec else { throw .invalidArgument("early_stopping is missing: set its algorithm_name (one of \(names.joined(separator: ", ")))") }
+        let algorithm = try named(spec.algorithmName)
+        let settings = try algorithm.schema.parse(spec.algorithmSettings.map { AlgorithmSetting(name: $0.name, value: $0.value) })
+        try algorithm.validate(settings)
+        return (algorithm, settings)
+    }
+}
