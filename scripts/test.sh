@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Sets up and runs every test: generated-code freshness; the Swift tests (gRPC framing, the HTTP/2
 # server and client on nghttp2 over loopback, search space, transform, formatting, history, seeding,
-# random and grid, and the sampler conformance suite); then the interop suite, in which Python grpcio
-# (an independent gRPC implementation) calls the real suggestion-server binary over loopback sockets.
+# every sampler against the conformance suite, early-stopping rules); then the interop suite, in which
+# Python grpcio (an independent gRPC implementation) calls the real suggestion-server binary over
+# loopback sockets (suggestions, early stopping with a grpcio DBManager and an HTTPS fake Kubernetes
+# API, and the deployment manifests and example Experiments); then the container binary report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --with-python
@@ -19,3 +21,6 @@ scripts/sanitize.sh
 
 echo "== interop: Python grpcio against the real server binary"
 SUGGESTION_SERVER="$(swift build --show-bin-path)/suggestion-server" .venv/bin/python -m pytest -q tests/interop
+
+echo "== release binary as the container image builds it: size and shared libraries"
+scripts/binary-report.sh

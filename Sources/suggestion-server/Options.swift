@@ -19,6 +19,8 @@ struct Options {
     var eventLoops = ServerConfiguration().eventLoops
     var maxMessageBytes = 64 << 20
     var logCalls = true
+    /// Print the algorithm names of the selected service, one per line, and exit.
+    var listAlgorithms = false
     /// Where Katib mounts the pbt suggestion volume; empty disables checkpoint copying.
     var pbtDataDirectory = "/opt/katib/data"
 
@@ -55,6 +57,7 @@ struct Options {
           --kube-ca-file PATH       CA bundle that signs the API server's certificate
                                     (default: the service account's ca.crt)
           --kube-namespace NS       namespace of the Trials (default: the service account's)
+          --list-algorithms         print the algorithm names of the selected service, one per line
           -h, --help                show this help
 
         Stops gracefully on SIGTERM or SIGINT: in-flight calls finish, new ones are refused.
@@ -119,6 +122,7 @@ struct Options {
             case "--event-loops": options.eventLoops = try integer(argument, in: 1...256)
             case "--max-message-bytes": options.maxMessageBytes = try integer(argument, in: 1024...(1 << 31 - 1))
             case "--quiet": options.logCalls = false
+            case "--list-algorithms": options.listAlgorithms = true
             case "--pbt-data-dir": options.pbtDataDirectory = try value(argument)
             case "--algorithms":
                 let names = try value(argument).split(separator: ",").map { String($0).trimmingSpaces() }.filter { !$0.isEmpty }

@@ -19,6 +19,11 @@ do {
     exit(2)
 }
 
+if options.listAlgorithms {
+    print((options.service == .suggestions ? known : StoppingAlgorithms.names).joined(separator: "\n"))
+    exit(0)
+}
+
 var handlers: [String: UnaryHandler]
 switch options.service {
 case .suggestions:
