@@ -8,6 +8,9 @@ public enum AlgorithmRegistry {
         BOHBSampler(),
         ASHASampler(),
         PBTSampler(),
+        TPESampler(multivariate: false),
+        TPESampler(multivariate: true),
+        SobolSampler(),
     ]
 
     /// Every registered algorithm name, sorted.

@@ -13,4 +13,20 @@ import Darwin
 enum Math {
     @inline(__always) static func ln(_ x: Double) -> Double { log(x) }
     @inline(__always) static func exponential(_ x: Double) -> Double { exp(x) }
+    @inline(__always) static func complementaryError(_ x: Double) -> Double { erfc(x) }
+    @inline(__always) static func power(_ x: Double, _ y: Double) -> Double { pow(x, y) }
+    @inline(__always) static func cos(_ x: Double) -> Double { Glibc.cos(x) }
+
+    /// Φ(b) − Φ(a) for a <= b, the standard normal mass of [a, b], computed on the side of the
+    /// distribution where it does not cancel.
+    static func normalMass(_ a: Double, _ b: Double) -> Double {
+        let r = 0.707_106_781_186_547_6   // 1/√2
+        if a > 0 { return 0.5 * (erfc(a * r) - erfc(b * r)) }
+        if b < 0 { return 0.5 * (erfc(-b * r) - erfc(-a * r)) }
+        return 1 - 0.5 * (erfc(-a * r) + erfc(b * r))
+    }
+
+    /// Standard normal density and distribution function.
+    static func normalDensity(_ z: Double) -> Double { 0.398_942_280_401_432_7 * exp(-0.5 * z * z) }
+    static func normalCDF(_ z: Double) -> Double { 0.5 * erfc(-z * 0.707_106_781_186_547_6) }
 }

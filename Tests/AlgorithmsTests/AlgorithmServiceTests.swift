@@ -21,7 +21,7 @@ import SuggestionAPI
         }
         #expect(disabled == .invalidArgument("algorithm random is not enabled on this server; this server serves: grid"))
         expectInvalid(experiment(Self.params, algorithm: ""), mentions: "names no algorithm")
-        expectInvalid(experiment(Self.params, algorithm: "multivariate-tpe"), mentions: "unknown algorithm name multivariate-tpe")
+        expectInvalid(experiment(Self.params, algorithm: "Random"), mentions: "unknown algorithm name Random")
     }
 
     @Test func katibValidationAcceptanceCases() {

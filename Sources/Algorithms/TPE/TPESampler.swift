@@ -1,0 +1,172 @@
+import SuggestionAPI
+
+/// `tpe` (univariate) and `multivariate-tpe` (joint): the tree-structured Parzen estimator over the
+/// shared unit-cube transform (`ParzenEstimator`).
+///
+/// Each call, with the completed trials' losses (smaller is better):
+/// 1. Fewer than `n_startup_trials` completed trials: the batch is drawn as `random` draws.
+/// 2. Otherwise the n_below best completed trials form l(x) and the rest form g(x), with
+///    n_below = min(⌈0.1·n⌉, 25) (Optuna's default) or, when `gamma` is set, hyperopt's
+///    min(⌈gamma·√n⌉, 25). Pending trials, and the points already chosen for this batch, join g as
+///    if they had the worst result (a constant liar), so the points of a parallel batch spread out.
+/// 3. `n_ei_candidates` draws from l; the one with the largest ln l(x) − ln g(x) wins (per
+///    dimension for `tpe`, jointly for `multivariate-tpe`). A winner equal to a taken point
+///    (completed, pending, or earlier in the batch) is replaced by the best untaken candidate, then
+///    by a fresh draw round, and finally by a `random` draw.
+/// Categorical parameters are index-encoded with categorical kernels; INT, stepped DOUBLE and DISCRETE
+/// parameters are modelled on their cube cells (continuous kernels, decoded to the cell's value).
+///
+/// Settings: both vocabularies Katib's services accept for these names: hyperopt's (`gamma`,
+/// `prior_weight`, `n_EI_candidates`) and Optuna's (`n_startup_trials`, `n_ei_candidates`), and
+/// `random_state`. Trials are unordered in Katib's requests, so every observation weighs the same
+/// (Optuna down-weights old trials beyond 25).
+public struct TPESampler: Sampler {
+    public let multivariate: Bool
+
+    public init(multivariate: Bool) {
+        self.multivariate = multivariate
+    }
+
+    public var name: String { multivariate ? "multivariate-tpe" : "tpe" }
+
+    public var settingsSchema: SettingsSchema {
+        SettingsSchema(algorithm: name, specs: [
+            SettingSpec(name: "n_startup_trials", kind: .integer(min: 0, max: 1_000_000), defaultValue: "10",
+                        help: "Completed trials before the model is used; until then draws are random."),
+            SettingSpec(name: "n_ei_candidates", kind: .integer(min: 1, max: 10_000),
+                        help: "Candidates drawn from l(x) per suggestion (default 24)."),
+            SettingSpec(name: "n_EI_candidates", kind: .integer(min: 1, max: 10_000),
+                        help: "hyperopt's name for n_ei_candidates."),
+            SettingSpec(name: "gamma", kind: .real(min: 0, max: 1, minOpen: true, maxOpen: true),
+                        help: "hyperopt's split: the best ⌈gamma·√n⌉ (at most 25) form l(x). Unset: Optuna's ⌈0.1·n⌉."),
+            SettingSpec(name: "prior_weight", kind: .real(min: 0, max: 1_000_000, minOpen: true), defaultValue: "1",
+                        help: "Weight of the prior kernel against each observation's."),
+            .randomState,
+        ])
+    }
+
+    public func validate(_ problem: SearchProblem) throws(RPCError) {
+        let s = problem.settings
+        if let a = s.integer("n_ei_candidates"), let b = s.integer("n_EI_candidates"), a != b {
+            throw .invalidArgument("n_ei_candidates (\(a)) and n_EI_candidates (\(b)) are the same setting under two names; give one")
+        }
+    }
+
+    public func suggest(_ context: SamplerContext) throws(RPCError) -> SamplerOutput {
+        let s = context.settings
+        let startup = Int(s.integer("n_startup_trials") ?? 10)
+        let candidates = Int(s.integer("n_ei_candidates") ?? s.integer("n_EI_candidates") ?? 24)
+        let priorWeight = s.real("prior_weight") ?? 1
+        let transform = SearchSpaceTransform(context.space, categoricalEncoding: .index)
+        let kinds: [ParzenEstimator.Kind] = transform.dimensions.map { dim in
+            if case .categorical(let c) = dim.kind { return .categorical(c) }
+            return .numeric(normalPrior: dim.prior == .normal)
+        }
+        var rng = SeededRandom(seed: context.seed)
+        var taken = context.history.takenPoints
+
+        var completed: [(x: [Double], loss: Double)] = []
+        var pending: [[Double]] = []
+        for r in context.history.records {
+            guard let p = r.point else { continue }
+            if let loss = r.loss {
+                completed.append((Self.vector(transform.encode(p), transform), loss))
+            } else if r.isPending {
+                pending.append(Self.vector(transform.encode(p), transform))
+            }
+        }
+        if completed.count < Swift.max(startup, 1) {
+            return SamplerOutput(points: randomBatch(context, transform, &taken, &rng))
+        }
+        completed.sort { $0.loss < $1.loss }
+        let n = completed.count
+        let nBelow: Int
+        if let gamma = s.real("gamma") {
+            nBelow = Swift.min(Int((gamma * Double(n).squareRoot()).rounded(.up)), 25)
+        } else {
+            nBelow = Swift.min(Int((0.1 * Double(n)).rounded(.up)), 25)
+        }
+        let below = completed.prefix(Swift.max(nBelow, 1)).map(\.x)
+        var above = completed.dropFirst(Swift.max(nBelow, 1)).map(\.x) + pending
+        let l = ParzenEstimator(observations: below, kinds: kinds, joint: multivariate, priorWeight: priorWeight)
+
+        var points: [Point] = []
+        for _ in 0..<context.requestCount {
+            let g = ParzenEstimator(observations: above, kinds: kinds, joint: multivariate, priorWeight: priorWeight)
+            var chosen: Point? = nil
+            for _ in 0..<4 where chosen == nil {
+                for u in rankedCandidates(l, g, count: candidates, &rng) {
+                    let p = transform.decode(Self.cube(u, transform))
+                    if !taken.contains(p) {
+                        chosen = p
+                        break
+                    }
+                }
+            }
+            let point = chosen ?? RandomSampler.draw(transform, &rng)
+            taken.insert(point)
+            above.append(Self.vector(transform.encode(point), transform))
+            points.append(point)
+        }
+        return SamplerOutput(points: points)
+    }
+
+    /// Candidate vectors drawn from l, best first by ln l − ln g. Univariate: each dimension's
+    /// candidates are ranked separately and the i-th vector combines every dimension's i-th best.
+    func rankedCandidates(_ l: ParzenEstimator, _ g: ParzenEstimator, count: Int, _ rng: inout SeededRandom) -> [[Double]] {
+        let d = l.kinds.count
+        if multivariate {
+            var scored: [(score: Double, x: [Double])] = []
+            scored.reserveCapacity(count)
+            for _ in 0..<count {
+                let k = l.sampleKernel(&rng)
+                let x = (0..<d).map { l.sample(dimension: $0, kernel: k, &rng) }
+                scored.append((l.logDensity(x) - g.logDensity(x), x))
+            }
+            return scored.enumerated().sorted { ($0.element.score, -$0.offset) > ($1.element.score, -$1.offset) }.map(\.element.x)
+        }
+        var perDimension: [[Double]] = []
+        for j in 0..<d {
+            var scored: [(score: Double, v: Double)] = []
+            scored.reserveCapacity(count)
+            for _ in 0..<count {
+                let v = l.sample(dimension: j, kernel: l.sampleKernel(&rng), &rng)
+                scored.append((l.logDensity(dimension: j, v) - g.logDensity(dimension: j, v), v))
+            }
+            perDimension.append(scored.enumerated().sorted { ($0.element.score, -$0.offset) > ($1.element.score, -$1.offset) }.map(\.element.v))
+        }
+        return (0..<count).map { i in (0..<d).map { perDimension[$0][i] } }
+    }
+
+    func randomBatch(_ context: SamplerContext, _ transform: SearchSpaceTransform, _ taken: inout Set<Point>,
+                     _ rng: inout SeededRandom) -> [Point] {
+        var points: [Point] = []
+        for _ in 0..<context.requestCount {
+            var p = RandomSampler.draw(transform, &rng)
+            var attempts = 1
+            while taken.contains(p) && attempts < RandomSampler.redraws {
+                p = RandomSampler.draw(transform, &rng)
+                attempts += 1
+            }
+            taken.insert(p)
+            points.append(p)
+        }
+        return points
+    }
+
+    /// Cube coordinates with index-encoded categorical dimensions turned into their category index.
+    static func vector(_ u: [Double], _ transform: SearchSpaceTransform) -> [Double] {
+        transform.dimensions.enumerated().map { d, dim in
+            if case .categorical(let c) = dim.kind { return Double(SearchSpaceTransform.cell(u[d], c)) }
+            return u[d]
+        }
+    }
+
+    /// The inverse of `vector`: a category index becomes the centre of its cell.
+    static func cube(_ x: [Double], _ transform: SearchSpaceTransform) -> [Double] {
+        transform.dimensions.enumerated().map { d, dim in
+            if case .categorical(let c) = dim.kind { return (x[d] + 0.5) / Double(c) }
+            return x[d]
+        }
+    }
+}
