@@ -11,6 +11,7 @@ public enum AlgorithmRegistry {
         TPESampler(multivariate: false),
         TPESampler(multivariate: true),
         SobolSampler(),
+        CMAESSampler(),
     ]
 
     /// Every registered algorithm name, sorted.

@@ -96,11 +96,13 @@ import SuggestionAPI
     }
 
     @Test func replyCarriesNoAlgorithmStateForStatelessSamplers() throws {
-        // Multi-fidelity and population algorithms (those with conformance fixtures) name their trials.
+        // Multi-fidelity and population algorithms (those with conformance fixtures) and cmaes (its
+        // generations) name their trials; no algorithm sends state back in reply.algorithm.
         for name in AlgorithmRegistry.names where ConformanceFixtures.settings[name] == nil {
             let reply = try AlgorithmService().suggestions(request(experiment(ConformanceTests.finite, algorithm: name), count: 2))
             #expect(reply.algorithm == nil)
-            #expect(reply.parameterAssignments.allSatisfy { $0.trialName.isEmpty && $0.labels.isEmpty })
+            if name == "cmaes" { continue }
+            #expect(reply.parameterAssignments.allSatisfy { $0.trialName.isEmpty && $0.labels.isEmpty }, "\(name)")
         }
     }
 }

@@ -16,7 +16,8 @@ func closedLoop(_ algorithm: String, _ params: [ParameterSpec], settings: [(Stri
             for a in pa.assignments { x[a.name] = Double(a.value) ?? Double(params.firstIndex { $0.name == a.name } ?? 0) }
             let y = f(x)
             best = Swift.min(best, y)
-            trials.append(trial("t\(trials.count)", pa.assignments, metric: "loss", value: ValueFormatting.formatDouble(y)))
+            trials.append(trial(pa.trialName.isEmpty ? "t\(trials.count)" : pa.trialName, pa.assignments, metric: "loss",
+                                value: ValueFormatting.formatDouble(y)))
         }
     }
     return best

@@ -1,0 +1,184 @@
+import SuggestionAPI
+
+/// `cmaes`: CMA-ES (`CMAES`) over the unit cube of the numeric parameters, with no state in the
+/// process: every generation is rebuilt from the trial history on each call.
+///
+/// Generations: the trials this sampler creates are named `<experiment>-cmaes-<r>-<g>-<i>-<q>` (run
+/// r, generation g, member i, sequence q; `TrialNaming`), label
+/// `cmaes.suggestion.katib.kubeflow.org/generation`. Replaying from run 0, generation 0: when members
+/// 0 … λ−1 of a generation have all finished (FAILED, KILLED and metric-less trials rank last), the
+/// generation is told with the points read back from the trials; the first generation that has not
+/// finished is the open one. Each call issues the open generation's members not issued yet (member i
+/// is drawn from a generator seeded by `random_state` or the experiment name, r, g and i); slots left
+/// over while the generation waits for results get extra members i >= λ, drawn from the same
+/// distribution, which never enter the update (so a replay is the same whatever they return).
+/// Trials of other names (another algorithm, Katib's random names) are ignored.
+///
+/// Mapping: INT, stepped DOUBLE and DISCRETE parameters are searched continuously on their cube cells
+/// and decoded to the cell's value; points outside the cube are redrawn (up to 100 times, then
+/// clipped). CATEGORICAL parameters are outside CMA-ES: each new trial draws them uniformly (the
+/// fallback goptuna uses). A point equal to a taken one is redrawn (32 times), then drawn as `random`.
+///
+/// Settings: `sigma` (initial step size in the units of the narrowest numeric parameter, as Katib's
+/// goptuna service reads it; default 1/6 of that range), `restart_strategy` (`none`, `ipop`: restart
+/// with twice the population when a run stalls; `bipop`: alternate large and small populations,
+/// Hansen 2009), `random_state`. A run stalls when σ·√(largest eigenvalue) < 1e-10 (cube units), the
+/// condition number of C exceeds 1e14, or the best loss of the last 10 + ⌈30n/λ⌉ generations varies by
+/// less than 1e-12.
+public struct CMAESSampler: Sampler {
+    public init() {}
+
+    public var name: String { "cmaes" }
+
+    public var settingsSchema: SettingsSchema {
+        SettingsSchema(algorithm: name, specs: [
+            SettingSpec(name: "sigma", kind: .real(min: 0, minOpen: true),
+                        help: "Initial step size in the units of the narrowest numeric parameter (default: its range / 6)."),
+            SettingSpec(name: "restart_strategy", kind: .choice(["none", "None", "ipop", "bipop"]), defaultValue: "none",
+                        help: "Restart a stalled run: none, ipop (double the population) or bipop (alternate large and small)."),
+            .randomState,
+        ])
+    }
+
+    public func validate(_ problem: SearchProblem) throws(RPCError) {
+        guard problem.space.parameters.contains(where: { if case .categorical = $0.domain { return false } else { return true } }) else {
+            throw .invalidArgument("cmaes needs at least one INT, DOUBLE or DISCRETE parameter; every parameter of this experiment is CATEGORICAL (use tpe or random)")
+        }
+    }
+
+    public func suggest(_ context: SamplerContext) throws(RPCError) -> SamplerOutput {
+        let transform = SearchSpaceTransform(context.space, categoricalEncoding: .index)
+        let numeric = transform.dimensions.indices.filter {
+            if case .categorical = transform.dimensions[$0].kind { return false }
+            return true
+        }
+        let n = numeric.count
+        var h = StableHasher()
+        h.combine("cmaes")
+        if let state = context.settings.randomState { h.combine(state) } else { h.combine(context.problem.experimentName) }
+        let base = h.finalize()
+        let strategy = context.settings.string("restart_strategy") ?? "none"
+        let sigma0 = initialSigma(context)
+        let lambda0 = CMAES.defaultPopulation(n)
+
+        let history = MultiFidelityHistory(context, code: "cmaes", fieldCount: 4)
+        var members: [[Int]: TaggedTrial] = [:]   // [r, g, i] -> the latest trial of that member
+        for t in history.trials { members[Array(t.fields.prefix(3))] = t }
+
+        // Replay.
+        var run = 0, generation = 0
+        var cma = CMAES(mean: [Double](repeating: 0.5, count: n), sigma: sigma0, populationSize: lambda0)
+        var bests: [Double] = []
+        var budget = (large: 0, small: 0), largeRestarts = 0, lastLarge = lambda0, inSmall = false
+        replay: while true {
+            var solutions: [(x: [Double], loss: Double)] = []
+            for i in 0..<cma.lambda {
+                guard let t = members[[run, generation, i]], !t.isPending, let p = t.record.point else { break replay }
+                let u = transform.encode(p)
+                solutions.append((numeric.map { u[$0] }, t.loss ?? .infinity))
+            }
+            cma.tell(solutions)
+            if inSmall { budget.small += cma.lambda } else { budget.large += cma.lambda }
+            bests.append(solutions.map(\.loss).min()!)
+            generation += 1
+            guard strategy == "ipop" || strategy == "bipop", stalled(cma, bests, solutions) else { continue }
+            run += 1
+            generation = 0
+            bests = []
+            var rng = SeededRandom(seed: Self.mix(base, [run, -1]))
+            let mean = (0..<n).map { _ in rng.uniform() }
+            if strategy == "ipop" || budget.large <= budget.small {
+                largeRestarts += 1
+                lastLarge = lambda0 << Swift.min(largeRestarts, 20)
+                inSmall = false
+                cma = CMAES(mean: mean, sigma: sigma0, populationSize: lastLarge)
+            } else {
+                let u = rng.uniform()
+                let size = Swift.max(lambda0, Int((Double(lambda0) * Math.power(Double(lastLarge) / Double(2 * lambda0), u * u)).rounded(.down)))
+                inSmall = true
+                cma = CMAES(mean: mean, sigma: sigma0 * Math.power(10, -2 * u), populationSize: size)
+            }
+        }
+
+        // Issue the open generation's members, then extras.
+        var taken = context.history.takenPoints
+        var sequence = history.nextSequence
+        var suggestions: [Suggestion] = []
+        var index = 0
+        var extra = cma.lambda
+        while members[[run, generation, extra]] != nil { extra += 1 }
+        while suggestions.count < context.requestCount {
+            let member: Int
+            if index < cma.lambda {
+                member = index
+                index += 1
+                if members[[run, generation, member]] != nil { continue }
+            } else {
+                member = extra
+                extra += 1
+            }
+            var rng = SeededRandom(seed: Self.mix(base, [run, generation, member]))
+            var point = draw(cma, numeric, transform, &rng)
+            var attempts = 0
+            while taken.contains(point) && attempts < 32 {
+                point = draw(cma, numeric, transform, &rng)
+                attempts += 1
+            }
+            if taken.contains(point) { point = RandomSampler.draw(transform, &rng) }
+            taken.insert(point)
+            suggestions.append(Suggestion(
+                point: point,
+                trialName: TrialNaming.name(experiment: context.problem.experimentName, code: "cmaes", fields: [run, generation, member, sequence]),
+                labels: ["cmaes.suggestion.katib.kubeflow.org/generation": "\(generation)"]))
+            sequence += 1
+        }
+        return SamplerOutput(suggestions: suggestions)
+    }
+
+    /// One candidate: numeric dimensions from N(m, σ²C) inside the cube, categorical ones uniform.
+    func draw(_ cma: CMAES, _ numeric: [Int], _ transform: SearchSpaceTransform, _ rng: inout SeededRandom) -> Point {
+        var x = cma.mean
+        for attempt in 0..<100 {
+            x = cma.candidate((0..<cma.n).map { _ in rng.normal() })
+            if x.allSatisfy({ $0 >= 0 && $0 <= 1 }) { break }
+            if attempt == 99 { x = x.map { Swift.min(Swift.max($0, 0), 1) } }
+        }
+        var u = (0..<transform.dimensionCount).map { _ in rng.uniform() }
+        for (k, d) in numeric.enumerated() { u[d] = x[k] }
+        return transform.decode(u)
+    }
+
+    func stalled(_ cma: CMAES, _ bests: [Double], _ solutions: [(x: [Double], loss: Double)]) -> Bool {
+        if cma.largestDeviation < 1e-10 || cma.conditionNumber > 1e14 { return true }
+        let losses = solutions.map(\.loss).filter(\.isFinite)
+        if losses.count == solutions.count, let lo = losses.min(), let hi = losses.max(), hi - lo == 0 { return true }
+        let window = 10 + Int((30 * Double(cma.n) / Double(cma.lambda)).rounded(.up))
+        guard bests.count >= window else { return false }
+        let recent = bests.suffix(window).filter(\.isFinite)
+        guard let lo = recent.min(), let hi = recent.max() else { return false }
+        return hi - lo < 1e-12
+    }
+
+    /// σ₀ in cube units: `sigma` divided by the narrowest numeric range (linear units), at most 1;
+    /// 1/6 without the setting.
+    func initialSigma(_ context: SamplerContext) -> Double {
+        guard let sigma = context.settings.real("sigma") else { return 1.0 / 6 }
+        var narrowest = Double.infinity
+        for p in context.space.parameters {
+            switch p.domain {
+            case .double(let r), .int(let r): narrowest = Swift.min(narrowest, r.high - r.low)
+            case .discrete(_, let values): narrowest = Swift.min(narrowest, (values.max() ?? 0) - (values.min() ?? 0))
+            case .categorical: break
+            }
+        }
+        guard narrowest.isFinite, narrowest > 0 else { return 1.0 / 6 }
+        return Swift.min(sigma / narrowest, 1)
+    }
+
+    static func mix(_ base: UInt64, _ fields: [Int]) -> UInt64 {
+        var h = StableHasher()
+        h.combine(base)
+        for f in fields { h.combine(Int64(f)) }
+        return h.finalize()
+    }
+}
