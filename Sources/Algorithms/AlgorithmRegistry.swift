@@ -12,6 +12,7 @@ public enum AlgorithmRegistry {
         TPESampler(multivariate: true),
         SobolSampler(),
         CMAESSampler(),
+        BayesianOptimizationSampler(),
     ]
 
     /// Every registered algorithm name, sorted.

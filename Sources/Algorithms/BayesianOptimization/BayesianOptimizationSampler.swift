@@ -1,0 +1,209 @@
+import SuggestionAPI
+
+/// `bayesianoptimization`: Gaussian-process Bayesian optimisation (`GaussianProcess`) with Katib's
+/// scikit-optimize settings, stateless.
+///
+/// Each call:
+/// 1. Fewer than `n_initial_points` completed trials: `random` draws.
+/// 2. Inputs: the unit cube of the shared transform, CATEGORICAL one-hot (argmax decodes), INT and
+///    stepped values on their cells. Outputs: losses standardised. At most 300 observations enter
+///    the model (the 150 best and 150 others chosen by the seed), and the kernel's hyperparameters
+///    are fitted on at most 100 of them (the 50 best and 50 others), by maximising the marginal
+///    likelihood from two starts; beyond 300 trials the model is this subset, which keeps a call
+///    bounded (O(300³)) however long the history.
+/// 3. Pending trials, then each point chosen for the batch, join the model with the best observed
+///    loss (skopt's "cl_min" constant liar), so a batch spreads out.
+/// 4. The acquisition (loss is minimised; ξ = 0.01, κ = 1.96 as skopt): `EI`, `PI`, `LCB`, or
+///    `gp_hedge` (skopt's default): each of the three proposes a point and one is chosen with
+///    probability softmax(−μ(proposal)/σ_y) — Hedge's rule with the gains it would have accumulated
+///    replaced by the current model's view, since nothing persists between calls. `EIps` and `PIps`
+///    (per-second variants) act as `EI` and `PI`: Katib trials carry no training time to divide by.
+/// 5. Optimised by dense random sampling (between 256 and 2000 candidates, fewer for larger models)
+///    plus, unless `acq_optimizer` is `sampling`, a local search from the 3 best candidates
+///    (coordinate steps halving from 0.1, at most 20 rounds). Taken points are skipped.
+///
+/// `base_estimator`: only `GP`. `RF`, `ET` and `GBRT` (tree-ensemble surrogates, which Katib accepts)
+/// are refused with INVALID_ARGUMENT: they are not implemented here, and silently using a GP instead
+/// would mislead.
+public struct BayesianOptimizationSampler: Sampler {
+    public init() {}
+
+    public var name: String { "bayesianoptimization" }
+
+    public var settingsSchema: SettingsSchema {
+        SettingsSchema(algorithm: name, specs: [
+            SettingSpec(name: "base_estimator", kind: .choice(["GP", "RF", "ET", "GBRT"]), defaultValue: "GP",
+                        help: "Surrogate model; only GP is implemented (RF, ET, GBRT are refused)."),
+            SettingSpec(name: "n_initial_points", kind: .integer(min: 0, max: 1_000_000), defaultValue: "10",
+                        help: "Completed trials before the model is used; until then draws are random."),
+            SettingSpec(name: "acq_func", kind: .choice(["gp_hedge", "EI", "PI", "LCB", "EIps", "PIps"]), defaultValue: "gp_hedge",
+                        help: "Acquisition function."),
+            SettingSpec(name: "acq_optimizer", kind: .choice(["auto", "sampling", "lbfgs"]), defaultValue: "auto",
+                        help: "sampling: dense sampling only; auto and lbfgs add a local search."),
+            .randomState,
+        ])
+    }
+
+    public func validate(_ problem: SearchProblem) throws(RPCError) {
+        if let estimator = problem.settings.string("base_estimator"), estimator != "GP" {
+            throw .invalidArgument("base_estimator \(estimator) is not supported by this server: only GP is implemented "
+                + "(tree-ensemble surrogates RF, ET and GBRT are not); remove the setting or set it to GP")
+        }
+    }
+
+    static let maxModelSize = 300
+    static let maxFitSize = 100
+    static let xi = 0.01
+    static let kappa = 1.96
+
+    public func suggest(_ context: SamplerContext) throws(RPCError) -> SamplerOutput {
+        let s = context.settings
+        let initial = Int(s.integer("n_initial_points") ?? 10)
+        let acquisition = s.string("acq_func") ?? "gp_hedge"
+        let local = (s.string("acq_optimizer") ?? "auto") != "sampling"
+        let transform = SearchSpaceTransform(context.space, categoricalEncoding: .oneHot)
+        var rng = SeededRandom(seed: context.seed)
+        var taken = context.history.takenPoints
+
+        var completed: [(x: [Double], loss: Double)] = []
+        var pending: [[Double]] = []
+        for r in context.history.records {
+            guard let p = r.point else { continue }
+            if let loss = r.loss { completed.append((transform.encode(p), loss)) } else if r.isPending { pending.append(transform.encode(p)) }
+        }
+        let randomDraw = { (rng: inout SeededRandom, taken: inout Set<Point>) -> Point in
+            let index = SearchSpaceTransform(context.space, categoricalEncoding: .index)
+            var p = RandomSampler.draw(index, &rng)
+            var attempts = 1
+            while taken.contains(p) && attempts < RandomSampler.redraws { p = RandomSampler.draw(index, &rng); attempts += 1 }
+            return p
+        }
+        guard completed.count >= Swift.max(initial, 2) else {
+            var points: [Point] = []
+            for _ in 0..<context.requestCount {
+                let p = randomDraw(&rng, &taken)
+                taken.insert(p)
+                points.append(p)
+            }
+            return SamplerOutput(points: points)
+        }
+
+        // The model's observations: the best half and a seeded sample of the rest, when too many.
+        completed.sort { $0.loss < $1.loss }
+        var model = completed
+        if model.count > Self.maxModelSize {
+            var rest = Array(completed.dropFirst(Self.maxModelSize / 2))
+            rng.shuffle(&rest)
+            model = Array(completed.prefix(Self.maxModelSize / 2)) + rest.prefix(Self.maxModelSize / 2)
+        }
+        let losses = model.map(\.loss)
+        let mean = losses.reduce(0, +) / Double(losses.count)
+        var sd = (losses.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(losses.count)).squareRoot()
+        if !(sd > 1e-12) { sd = 1 }
+        var xs = model.map(\.x)
+        var ys = losses.map { ($0 - mean) / sd }
+        let bestY = ys.min()!
+
+        let fitCount = Swift.min(xs.count, Self.maxFitSize)
+        let fitX = Array(xs.prefix(fitCount / 2)) + xs.dropFirst(xs.count - (fitCount - fitCount / 2))
+        let fitY = Array(ys.prefix(fitCount / 2)) + ys.dropFirst(ys.count - (fitCount - fitCount / 2))
+        let d = transform.dimensionCount
+        let starts = [[Double](repeating: Math.ln(0.3), count: d) + [0, Math.ln(1e-2)],
+                      (0..<d).map { _ in Math.ln(0.05 + rng.uniform()) } + [Math.ln(0.5 + rng.uniform()), Math.ln(1e-3)]]
+        let hyper = GaussianProcess.fit(fitX, fitY, starts: starts)
+
+        for p in pending { xs.append(p); ys.append(bestY) }
+        var points: [Point] = []
+        for _ in 0..<context.requestCount {
+            guard let gp = GaussianProcess(x: xs, y: ys, hyper: hyper) else { break }
+            let candidates = proposals(gp, bestY: bestY, acquisition: acquisition, local: local, transform, &rng, taken)
+            var chosen: Point? = nil
+            if acquisition == "gp_hedge", candidates.count == 3 {
+                let means = candidates.map { gp.predict(transform.encode($0)).mean }
+                let top = means.map { -$0 }.max()!
+                let weights = means.map { Math.exponential(-$0 - top) }
+                var u = rng.uniform() * weights.reduce(0, +)
+                for (i, w) in weights.enumerated() {
+                    u -= w
+                    if u <= 0 { chosen = candidates[i]; break }
+                }
+                chosen = chosen ?? candidates.last
+            } else {
+                chosen = candidates.first
+            }
+            let point = chosen.flatMap { taken.contains($0) ? nil : $0 } ?? randomDraw(&rng, &taken)
+            taken.insert(point)
+            points.append(point)
+            xs.append(transform.encode(point))
+            ys.append(bestY)
+        }
+        while points.count < context.requestCount {
+            let p = randomDraw(&rng, &taken)
+            taken.insert(p)
+            points.append(p)
+        }
+        return SamplerOutput(points: points)
+    }
+
+    /// The best untaken point for each acquisition function in play (one for EI, PI, LCB; three for
+    /// gp_hedge, in that order).
+    func proposals(_ gp: GaussianProcess, bestY: Double, acquisition: String, local: Bool,
+                   _ transform: SearchSpaceTransform, _ rng: inout SeededRandom, _ taken: Set<Point>) -> [Point] {
+        let kinds: [String]
+        switch acquisition {
+        case "gp_hedge": kinds = ["EI", "PI", "LCB"]
+        case "EIps": kinds = ["EI"]
+        case "PIps": kinds = ["PI"]
+        default: kinds = [acquisition]
+        }
+        func score(_ kind: String, _ u: [Double]) -> Double { value(kind, gp.predict(u)) }
+        func value(_ kind: String, _ prediction: (mean: Double, variance: Double)) -> Double {
+            let m = prediction.mean
+            let sigma = prediction.variance.squareRoot()
+            switch kind {
+            case "LCB": return -(m - Self.kappa * sigma)
+            case "PI": return Math.normalCDF((bestY - m - Self.xi) / sigma)
+            default:
+                let improvement = bestY - m - Self.xi
+                let z = improvement / sigma
+                return improvement * Math.normalCDF(z) + sigma * Math.normalDensity(z)
+            }
+        }
+        let count = Swift.min(2000, Swift.max(256, 20_000_000 / Swift.max(gp.n * gp.n, 1)))
+        let samples = (0..<count).map { _ in (0..<transform.dimensionCount).map { _ in rng.uniform() } }
+        let predictions = samples.map { gp.predict($0) }
+        var result: [Point] = []
+        for kind in kinds {
+            var scored = zip(predictions, samples).map { (value(kind, $0), $1) }
+            scored.sort { $0.0 > $1.0 }
+            var best: (Double, [Double])? = nil
+            for (value, u) in scored.prefix(local ? 3 : 1) {
+                var current = (value, u)
+                if local {
+                    var step = 0.1
+                    for _ in 0..<20 {
+                        var improved = false
+                        for j in 0..<u.count {
+                            for sign in [-1.0, 1.0] {
+                                var trial = current.1
+                                trial[j] = Swift.min(Swift.max(trial[j] + sign * step, 0), 1)
+                                let v = score(kind, trial)
+                                if v > current.0 { current = (v, trial); improved = true }
+                            }
+                        }
+                        if !improved { step *= 0.5 }
+                        if step < 1e-4 { break }
+                    }
+                }
+                if best == nil || current.0 > best!.0 { best = current }
+            }
+            // The best point that is not taken: the optimum, else the best sampled untaken candidate.
+            var point = transform.decode(best!.1)
+            if taken.contains(point), let free = scored.lazy.map({ transform.decode($0.1) }).first(where: { !taken.contains($0) }) {
+                point = free
+            }
+            result.append(point)
+        }
+        return result
+    }
+}
