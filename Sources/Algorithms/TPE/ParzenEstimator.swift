@@ -38,6 +38,10 @@ struct ParzenEstimator: Sendable {
     let sigma: [[Double]]
     /// ln of the truncation mass Φ((1−μ)/σ) − Φ(−μ/σ), per dimension and kernel.
     let logMass: [[Double]]
+    /// Per dimension and kernel: 1/σ, and ln w_k − ln √(2π) − ln σ − ln(mass) (the kernel's constant
+    /// part with its weight), so that a numeric term is `weightedConstant − z²/2`.
+    let inverseSigma: [[Double]]
+    let weightedConstant: [[Double]]
     let logChoice: [[[Double]]]
 
     init(observations: [[Double]], kinds: [Kind], joint: Bool, priorWeight: Double) {
@@ -97,6 +101,11 @@ struct ParzenEstimator: Sendable {
         self.sigma = sigma
         self.logMass = logMass
         self.logChoice = logChoice
+        let lw = logWeights
+        inverseSigma = sigma.map { row in row.map { 1 / $0 } }
+        weightedConstant = (0..<kinds.count).map { j in
+            sigma[j].isEmpty ? [] : (0..<kernels).map { k in lw[k] - 0.918_938_533_204_672_7 - Math.ln(sigma[j][k]) - logMass[j][k] }
+        }
     }
 
     var kernelCount: Int { logWeights.count }
@@ -113,9 +122,30 @@ struct ParzenEstimator: Sendable {
         }
     }
 
-    /// ln p_j(v) of dimension j alone (univariate estimators).
+    /// ln p_j(v) of dimension j alone (univariate estimators), by a one-pass log-sum-exp.
     func logDensity(dimension j: Int, _ v: Double) -> Double {
-        logSumExp((0..<kernelCount).map { logWeights[$0] + logKernel(j, $0, v) })
+        var top = -Double.infinity, sum = 0.0
+        switch kinds[j] {
+        case .numeric:
+            mu[j].withUnsafeBufferPointer { m in
+                inverseSigma[j].withUnsafeBufferPointer { inv in
+                    weightedConstant[j].withUnsafeBufferPointer { c in
+                        for k in 0..<m.count {
+                            let z = (v - m[k]) * inv[k]
+                            let t = c[k] - 0.5 * z * z
+                            if t <= top { sum += Math.exponential(t - top) } else { sum = sum * Math.exponential(top - t) + 1; top = t }
+                        }
+                    }
+                }
+            }
+        case .categorical:
+            let c = Int(v)
+            for k in 0..<kernelCount {
+                let t = logWeights[k] + logChoice[j][k][c]
+                if t <= top { sum += Math.exponential(t - top) } else { sum = sum * Math.exponential(top - t) + 1; top = t }
+            }
+        }
+        return top.isFinite ? top + Math.ln(sum) : top
     }
 
     /// ln p(x) of the joint estimator.
