@@ -45,6 +45,9 @@ struct GaussianProcess: Sendable {
     let alpha: [Double]
     /// The jitter added to the diagonal beyond σ² to make K positive definite (0 when none was needed).
     let jitter: Double
+    /// x row-major (n·d) and 1/ℓ, for the prediction loop.
+    let flat: [Double]
+    let inverseLengthScales: [Double]
 
     var n: Int { x.count }
     var d: Int { hyper.lengthScales.count }
@@ -54,6 +57,8 @@ struct GaussianProcess: Sendable {
         self.x = x
         self.y = y
         self.hyper = hyper
+        flat = x.flatMap { $0 }
+        inverseLengthScales = hyper.lengthScales.map { 1 / $0 }
         let n = x.count
         var K = Self.covariance(x, hyper)
         var jitter = 0.0
@@ -94,28 +99,39 @@ struct GaussianProcess: Sendable {
     /// Lower Cholesky factor of a row-major n×n matrix, nil when it is not positive definite.
     static func cholesky(_ A: [Double], _ n: Int) -> [Double]? {
         var L = [Double](repeating: 0, count: n * n)
-        for i in 0..<n {
-            for j in 0...i {
-                var s = A[i * n + j]
-                for k in 0..<j { s -= L[i * n + k] * L[j * n + k] }
-                if i == j {
-                    guard s > 0, s.isFinite else { return nil }
-                    L[i * n + i] = s.squareRoot()
-                } else {
-                    L[i * n + j] = s / L[j * n + j]
+        let ok = L.withUnsafeMutableBufferPointer { l -> Bool in
+            A.withUnsafeBufferPointer { a in
+                for i in 0..<n {
+                    for j in 0...i {
+                        var s = a[i * n + j]
+                        var k = 0
+                        while k < j { s -= l[i * n + k] * l[j * n + k]; k += 1 }
+                        if i == j {
+                            guard s > 0, s.isFinite else { return false }
+                            l[i * n + i] = s.squareRoot()
+                        } else {
+                            l[i * n + j] = s / l[j * n + j]
+                        }
+                    }
                 }
+                return true
             }
         }
-        return L
+        return ok ? L : nil
     }
 
     /// L·z = b.
     static func solveLower(_ L: [Double], _ b: [Double], _ n: Int) -> [Double] {
         var z = b
-        for i in 0..<n {
-            var s = z[i]
-            for k in 0..<i { s -= L[i * n + k] * z[k] }
-            z[i] = s / L[i * n + i]
+        L.withUnsafeBufferPointer { l in
+            z.withUnsafeMutableBufferPointer { z in
+                for i in 0..<n {
+                    var s = z[i]
+                    var k = 0
+                    while k < i { s -= l[i * n + k] * z[k]; k += 1 }
+                    z[i] = s / l[i * n + i]
+                }
+            }
         }
         return z
     }
@@ -123,23 +139,71 @@ struct GaussianProcess: Sendable {
     /// Lᵀ·z = b.
     static func solveUpperT(_ L: [Double], _ b: [Double], _ n: Int) -> [Double] {
         var z = b
-        for i in stride(from: n - 1, through: 0, by: -1) {
-            var s = z[i]
-            for k in (i + 1)..<n where k < n { s -= L[k * n + i] * z[k] }
-            z[i] = s / L[i * n + i]
+        L.withUnsafeBufferPointer { l in
+            z.withUnsafeMutableBufferPointer { z in
+                var i = n - 1
+                while i >= 0 {
+                    var s = z[i]
+                    var k = i + 1
+                    while k < n { s -= l[k * n + i] * z[k]; k += 1 }
+                    z[i] = s / l[i * n + i]
+                    i -= 1
+                }
+            }
         }
         return z
     }
 
+    /// K⁻¹ = L⁻ᵀ·L⁻¹ from the Cholesky factor (row-major): L⁻¹ by forward substitution column by column
+    /// (column c is zero above row c), then K⁻¹_ij = Σ_{k >= max(i, j)} (L⁻¹)_ki·(L⁻¹)_kj.
+    static func inverseFromCholesky(_ L: [Double], _ n: Int) -> [Double] {
+        var inv = [Double](repeating: 0, count: n * n)   // L⁻¹, lower
+        var K = [Double](repeating: 0, count: n * n)
+        L.withUnsafeBufferPointer { l in
+            inv.withUnsafeMutableBufferPointer { v in
+                for c in 0..<n {
+                    v[c * n + c] = 1 / l[c * n + c]
+                    for i in (c + 1)..<Swift.max(n, c + 1) {
+                        var s = 0.0
+                        var k = c
+                        while k < i { s -= l[i * n + k] * v[k * n + c]; k += 1 }
+                        v[i * n + c] = s / l[i * n + i]
+                    }
+                }
+            }
+            inv.withUnsafeBufferPointer { v in
+                K.withUnsafeMutableBufferPointer { out in
+                    for i in 0..<n {
+                        for j in 0...i {
+                            var s = 0.0
+                            var k = i
+                            while k < n { s += v[k * n + i] * v[k * n + j]; k += 1 }
+                            out[i * n + j] = s
+                            out[j * n + i] = s
+                        }
+                    }
+                }
+            }
+        }
+        return K
+    }
+
     /// Posterior mean and variance at q.
     func predict(_ q: [Double]) -> (mean: Double, variance: Double) {
-        let inv = hyper.lengthScales.map { 1 / $0 }
         var k = [Double](repeating: 0, count: n)
-        for a in 0..<n {
-            var r2 = 0.0
-            let xa = x[a]
-            for j in 0..<d { let t = (q[j] - xa[j]) * inv[j]; r2 += t * t }
-            k[a] = Self.matern(r2.squareRoot(), hyper.signalVariance)
+        let d = self.d, s2 = hyper.signalVariance
+        flat.withUnsafeBufferPointer { xs in
+            inverseLengthScales.withUnsafeBufferPointer { inv in
+                q.withUnsafeBufferPointer { q in
+                    k.withUnsafeMutableBufferPointer { k in
+                        for a in 0..<k.count {
+                            var r2 = 0.0
+                            for j in 0..<d { let t = (q[j] - xs[a * d + j]) * inv[j]; r2 += t * t }
+                            k[a] = Self.matern(r2.squareRoot(), s2)
+                        }
+                    }
+                }
+            }
         }
         var mean = 0.0
         for a in 0..<n { mean += k[a] * alpha[a] }
@@ -158,40 +222,40 @@ struct GaussianProcess: Sendable {
         var value = -0.5 * zip(y, alpha).reduce(0) { $0 + $1.0 * $1.1 } - 0.918_938_533_204_672_7 * Double(n)
         for i in 0..<n { value -= Math.ln(L[i * n + i]) }
         // W = ααᵀ − K⁻¹, K⁻¹ from the Cholesky factor column by column.
-        var Kinv = [Double](repeating: 0, count: n * n)
-        for c in 0..<n {
-            var e = [Double](repeating: 0, count: n)
-            e[c] = 1
-            let col = solveUpperT(L, solveLower(L, e, n), n)
-            for r in 0..<n { Kinv[r * n + c] = col[r] }
-        }
+        let Kinv = inverseFromCholesky(L, n)
         var gradient = [Double](repeating: 0, count: d + 2)
         let inv = h.lengthScales.map { 1 / $0 }
         let s2 = h.signalVariance
-        for a in 0..<n {
-            for b in 0..<a {
-                let w = alpha[a] * alpha[b] - Kinv[a * n + b]
-                var r2 = 0.0
-                var diffs = [Double](repeating: 0, count: d)
-                for j in 0..<d { let t = (x[a][j] - x[b][j]) * inv[j]; diffs[j] = t * t; r2 += t * t }
-                let r = r2.squareRoot()
-                let e = Math.exponential(-2.236_067_977_499_79 * r)
-                let kab = s2 * (1 + 2.236_067_977_499_79 * r + 5 * r2 / 3) * e
-                let common = s2 * (5.0 / 3) * (1 + 2.236_067_977_499_79 * r) * e
-                // Off-diagonal pairs appear twice in the trace.
-                for j in 0..<d { gradient[j] += w * common * diffs[j] }
-                gradient[d] += w * kab
+        let flat = x.flatMap { $0 }
+        flat.withUnsafeBufferPointer { xs in
+            inv.withUnsafeBufferPointer { inv in
+                gradient.withUnsafeMutableBufferPointer { g in
+                    for a in 0..<n {
+                        for b in 0..<a {
+                            let w = alpha[a] * alpha[b] - Kinv[a * n + b]
+                            var r2 = 0.0
+                            for j in 0..<d { let t = (xs[a * d + j] - xs[b * d + j]) * inv[j]; r2 += t * t }
+                            let r = r2.squareRoot()
+                            let e = Math.exponential(-2.236_067_977_499_79 * r)
+                            let kab = s2 * (1 + 2.236_067_977_499_79 * r + 5 * r2 / 3) * e
+                            // Off-diagonal pairs appear twice in the trace, cancelling the ½.
+                            let common = w * s2 * (5.0 / 3) * (1 + 2.236_067_977_499_79 * r) * e
+                            for j in 0..<d { let t = (xs[a * d + j] - xs[b * d + j]) * inv[j]; g[j] += common * t * t }
+                            g[d] += w * kab
+                        }
+                        let w = alpha[a] * alpha[a] - Kinv[a * n + a]
+                        g[d] += 0.5 * w * s2
+                        g[d + 1] += 0.5 * w * h.noiseVariance
+                    }
+                }
             }
-            let w = alpha[a] * alpha[a] - Kinv[a * n + a]
-            gradient[d] += 0.5 * w * s2
-            gradient[d + 1] += 0.5 * w * h.noiseVariance
         }
         return (value, gradient)
     }
 
     /// θ maximising ln p(y|θ) within `bounds`: projected L-BFGS (memory 5, Armijo backtracking) from
     /// each start, at most `iterations` steps each; the best end point wins.
-    static func fit(_ x: [[Double]], _ y: [Double], starts: [[Double]], iterations: Int = 40) -> Hyperparameters {
+    static func fit(_ x: [[Double]], _ y: [Double], starts: [[Double]], iterations: Int = 30) -> Hyperparameters {
         let d = x.first?.count ?? 0
         let box = bounds(d)
         func project(_ t: [Double]) -> [Double] { zip(t, box).map { Swift.min(Swift.max($0, $1.0), $1.1) } }
