@@ -33,20 +33,55 @@ public struct AlgorithmService: SuggestionService {
 
     public func validateAlgorithmSettings(_ request: ValidateAlgorithmSettingsRequest) async throws(RPCError)
         -> ValidateAlgorithmSettingsReply {
-        _ = try resolve(request.experiment)
+        try validate(request.experiment)
         return ValidateAlgorithmSettingsReply()
+    }
+
+    /// The body of ValidateAlgorithmSettings: every check GetSuggestions makes before suggesting.
+    public func validate(_ experiment: Experiment?) throws(RPCError) {
+        if try resolveNAS(experiment) != nil { return }
+        _ = try resolve(experiment)
+    }
+
+    /// For a NAS algorithm name: the algorithm and its validated problem; nil for other names.
+    public func resolveNAS(_ experiment: Experiment?) throws(RPCError) -> (any NASAlgorithm, NASProblem)? {
+        guard let experiment, let spec = experiment.spec,
+              let algorithm = AlgorithmRegistry.nasAlgorithm(named: spec.algorithm?.algorithmName ?? "") else { return nil }
+        guard servedAlgorithmNames.contains(algorithm.name) else {
+            throw .invalidArgument("algorithm \(algorithm.name) is not enabled on this server; this server serves: " + servedAlgorithmNames.joined(separator: ", "))
+        }
+        let rawSettings = spec.algorithm?.algorithmSettings ?? []
+        let settings = try algorithm.parseSettings(rawSettings)
+        let (layers, inputs, outputs, operations) = try NASValidation.parse(
+            experiment, requireGraphSizes: algorithm.needsGraphSizes, parameterlessSkip: algorithm.name == "darts")
+        let objective = Objective(metricName: spec.objective?.objectiveMetricName ?? "",
+                                  direction: ObjectiveDirection(spec.objective?.type ?? .unknown))
+        let randomState = rawSettings.last { $0.name == "random_state" }.flatMap { Int64(ValueFormatting.trimSpaces($0.value)) }
+        let problem = NASProblem(experimentName: experiment.name, numLayers: layers, inputSizes: inputs, outputSizes: outputs,
+                                 operations: operations, settings: settings, objective: objective, settingsSeed: randomState)
+        try algorithm.validate(problem)
+        return (algorithm, problem)
     }
 
     /// The synchronous body of GetSuggestions (CPU-bound; the transport runs it off its event loops).
     public func suggestions(_ request: GetSuggestionsRequest) throws(RPCError) -> GetSuggestionsReply {
-        let (sampler, problem) = try resolve(request.experiment)
         let count = Int(request.currentRequestNumber)
-        guard count >= 1 else {
-            throw .invalidArgument("current_request_number is \(count); it must be at least 1")
+        if let (algorithm, problem) = try resolveNAS(request.experiment) {
+            try Self.checkCount(count)
+            var h = StableHasher()
+            h.combine("nas-seed")
+            h.combine(algorithm.name)
+            if let state = problem.settingsSeed { h.combine(state) } else { h.combine(problem.experimentName) }
+            for t in request.trials.map(\.name).sorted() { h.combine(t) }
+            h.combine(Int64(request.totalRequestNumber))
+            let lists = try algorithm.suggest(problem, trials: request.trials, count: count, seed: h.finalize())
+            guard lists.count == count else {
+                throw RPCError(.internalError, "algorithm \(algorithm.name) returned \(lists.count) suggestions instead of \(count)")
+            }
+            return GetSuggestionsReply(parameterAssignments: lists.map { GetSuggestionsReply.ParameterAssignments(assignments: $0) })
         }
-        guard count <= Self.maxRequestCount else {
-            throw .invalidArgument("current_request_number \(count) exceeds the maximum of \(Self.maxRequestCount) suggestions per call")
-        }
+        let (sampler, problem) = try resolve(request.experiment)
+        try Self.checkCount(count)
         let history = TrialHistory(trials: request.trials, space: problem.space, objective: problem.objective)
         let seed = SeedDerivation.seed(
             algorithmName: problem.algorithmName, experimentName: problem.experimentName,
@@ -74,6 +109,15 @@ public struct AlgorithmService: SuggestionService {
         let algorithm = output.state.isEmpty
             ? nil : AlgorithmSpec(algorithmName: problem.algorithmName, algorithmSettings: output.state)
         return GetSuggestionsReply(parameterAssignments: assignments, algorithm: algorithm)
+    }
+
+    static func checkCount(_ count: Int) throws(RPCError) {
+        guard count >= 1 else {
+            throw .invalidArgument("current_request_number is \(count); it must be at least 1")
+        }
+        guard count <= Self.maxRequestCount else {
+            throw .invalidArgument("current_request_number \(count) exceeds the maximum of \(Self.maxRequestCount) suggestions per call")
+        }
     }
 
     /// Validates an experiment and returns its sampler and typed problem.

@@ -98,7 +98,7 @@ import SuggestionAPI
     @Test func replyCarriesNoAlgorithmStateForStatelessSamplers() throws {
         // Multi-fidelity and population algorithms (those with conformance fixtures) and cmaes (its
         // generations) name their trials; no algorithm sends state back in reply.algorithm.
-        for name in AlgorithmRegistry.names where ConformanceFixtures.settings[name] == nil {
+        for name in AlgorithmRegistry.samplerNames where ConformanceFixtures.settings[name] == nil {
             let reply = try AlgorithmService().suggestions(request(experiment(ConformanceTests.finite, algorithm: name), count: 2))
             #expect(reply.algorithm == nil)
             if name == "cmaes" { continue }

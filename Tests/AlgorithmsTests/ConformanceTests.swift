@@ -83,7 +83,7 @@ import SuggestionAPI
         }
     }
 
-    @Test(arguments: AlgorithmRegistry.names, [1, 7])
+    @Test(arguments: AlgorithmRegistry.samplerNames, [1, 7])
     func freshExperiment(algorithm: String, count: Int) throws {
         for params in accepted(algorithm) {
             for objective in [ObjectiveType.minimize, .maximize] {
@@ -95,7 +95,7 @@ import SuggestionAPI
         }
     }
 
-    @Test(arguments: AlgorithmRegistry.names)
+    @Test(arguments: AlgorithmRegistry.samplerNames)
     func sameRequestSameReply(algorithm: String) throws {
         for params in accepted(algorithm) {
             let exp = fixtureExperiment(params, algorithm: algorithm, settings: [("random_state", "3")])
@@ -113,7 +113,7 @@ import SuggestionAPI
         }
     }
 
-    @Test(arguments: AlgorithmRegistry.names, [ObjectiveType.minimize, .maximize])
+    @Test(arguments: AlgorithmRegistry.samplerNames, [ObjectiveType.minimize, .maximize])
     func historyWithEveryCondition(algorithm: String, objective: ObjectiveType) throws {
         for params in accepted(algorithm) {
             let exp = fixtureExperiment(params, algorithm: algorithm, objective: objective)
@@ -138,7 +138,7 @@ import SuggestionAPI
         }
     }
 
-    @Test(arguments: AlgorithmRegistry.names)
+    @Test(arguments: AlgorithmRegistry.samplerNames)
     func smallSpaceIsCoveredWithoutDuplicates(algorithm: String) throws {
         let params = ConformanceFixtures.parameters(
             [param("n", .int, "1", "3"), param("c", .categorical, list: ["a", "b"]),
@@ -156,7 +156,7 @@ import SuggestionAPI
         #expect(taken.union(pairs(rest)).count == 12, "the 7 free points, each once")
     }
 
-    @Test(arguments: AlgorithmRegistry.names)
+    @Test(arguments: AlgorithmRegistry.samplerNames)
     func protocolEntryPoints(algorithm: String) async throws {
         let service: any SuggestionService = AlgorithmService()
         let finite = ConformanceFixtures.parameters(Self.finite, algorithm)
@@ -166,7 +166,7 @@ import SuggestionAPI
         try checkReply(reply, finite, count: 3, algorithm: algorithm)
     }
 
-    @Test(arguments: AlgorithmRegistry.names)
+    @Test(arguments: AlgorithmRegistry.samplerNames)
     func acceptsRandomStateAndRejectsUnknownSettings(algorithm: String) {
         let ok = rpcError { () throws(RPCError) in
             try AlgorithmService().resolve(fixtureExperiment(ConformanceFixtures.parameters(Self.finite, algorithm), algorithm: algorithm, settings: [("random_state", "10")]))

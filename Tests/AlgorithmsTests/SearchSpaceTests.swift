@@ -105,7 +105,7 @@ import SuggestionAPI
         let error = rpcError { () throws(RPCError) in try SearchSpace.parse(params) }
         #expect(error?.code == .invalidArgument, "\(label): \(String(describing: error))")
         #expect(error?.message.contains(needle) == true, "\(label): \(error?.message ?? "no error")")
-        for algorithm in AlgorithmRegistry.names {
+        for algorithm in AlgorithmRegistry.samplerNames {
             expectInvalid(experiment(params, algorithm: algorithm), mentions: needle)
         }
     }

@@ -57,7 +57,7 @@ func rpcError<T>(_ body: () throws(RPCError) -> T) -> RPCError? {
 /// Expects INVALID_ARGUMENT from both RPCs whose message contains `needle`.
 func expectInvalid(_ exp: Experiment, mentions needle: String, sourceLocation: SourceLocation = #_sourceLocation) {
     let service = AlgorithmService()
-    let v = rpcError { () throws(RPCError) in try service.resolve(exp) }
+    let v = rpcError { () throws(RPCError) in try service.validate(exp) }
     #expect(v?.code == .invalidArgument, "validate: \(String(describing: v))", sourceLocation: sourceLocation)
     #expect(v?.message.contains(needle) == true, "validate message \(v?.message ?? "nil") lacks \(needle)",
             sourceLocation: sourceLocation)

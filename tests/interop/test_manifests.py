@@ -192,7 +192,7 @@ def to_request(doc):
     """The Experiment as Katib's controller converts it (suggestionclient.go ConvertExperiment)."""
     spec = doc["spec"]
     params = []
-    for p in spec["parameters"]:
+    for p in spec.get("parameters", []):
         fs = p["feasibleSpace"]
         params.append(api_pb2.ParameterSpec(name=p["name"], parameter_type=TYPES[p["parameterType"]],
                                             feasible_space=api_pb2.FeasibleSpace(
@@ -209,7 +209,27 @@ def to_request(doc):
             algorithm_name=spec.get("earlyStopping", {}).get("algorithmName", ""),
             algorithm_settings=[api_pb2.EarlyStoppingSetting(name=s["name"], value=s["value"])
                                 for s in spec.get("earlyStopping", {}).get("algorithmSettings", [])]),
-        parallel_trial_count=spec["parallelTrialCount"], max_trial_count=spec["maxTrialCount"]))
+        parallel_trial_count=spec["parallelTrialCount"], max_trial_count=spec["maxTrialCount"],
+        nas_config=nas_config(spec.get("nasConfig"))))
+
+
+def nas_config(nas):
+    if not nas:
+        return None
+    graph = nas["graphConfig"]
+    ops = []
+    for o in nas["operations"]:
+        specs = []
+        for p in o.get("parameters", []):
+            fs = p["feasibleSpace"]
+            specs.append(api_pb2.ParameterSpec(name=p["name"], parameter_type=TYPES[p["parameterType"]],
+                                               feasible_space=api_pb2.FeasibleSpace(min=fs.get("min", ""), max=fs.get("max", ""),
+                                                                                    step=fs.get("step", ""), list=fs.get("list", []))))
+        ops.append(api_pb2.Operation(operation_type=o["operationType"],
+                                     parameter_specs=api_pb2.Operation.ParameterSpecs(parameters=specs)))
+    return api_pb2.NasConfig(graph_config=api_pb2.GraphConfig(num_layers=graph["numLayers"], input_sizes=graph.get("inputSizes", []),
+                                                              output_sizes=graph.get("outputSizes", [])),
+                             operations=api_pb2.NasConfig.Operations(operation=ops))
 
 
 EXAMPLES = sorted((MANIFESTS / "examples").glob("*.yaml"))
@@ -220,7 +240,10 @@ def test_example_experiment_is_accepted_by_the_server(path, stub):
     doc = documents(path)[0]
     assert doc["apiVersion"] == "kubeflow.org/v1beta1" and doc["kind"] == "Experiment"
     template = doc["spec"]["trialTemplate"]
-    names = {p["name"] for p in doc["spec"]["parameters"]}
+    names = {p["name"] for p in doc["spec"].get("parameters", [])}
+    if "nasConfig" in doc["spec"]:
+        names = {"architecture", "nn_config"} if doc["spec"]["algorithm"]["algorithmName"] == "enas" \
+            else {"algorithm-settings", "search-space", "num-layers"}
     declared = {t["name"] for t in template["trialParameters"]}
     assert {t["reference"] for t in template["trialParameters"]} <= names
     used = set(re.findall(r"\$\{trialParameters\.([^}]+)\}", yaml.safe_dump(template["trialSpec"])))
