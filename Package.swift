@@ -23,7 +23,9 @@ let package = Package(
         .target(name: "Algorithms", dependencies: ["SuggestionAPI"]),
         // Early-stopping rules, the DBManager client call, the Kubernetes Trial status update.
         .target(name: "EarlyStopping", dependencies: ["SuggestionAPI", "Algorithms"]),
-        .executableTarget(name: "suggestion-server", dependencies: ["SuggestionAPI", "Algorithms", "EarlyStopping"]),
+        // Running a Katib Experiment on one machine (`suggestion-server tune`), and its YAML reader.
+        .target(name: "LocalRunner", dependencies: ["SuggestionAPI", "Algorithms", "EarlyStopping"]),
+        .executableTarget(name: "suggestion-server", dependencies: ["SuggestionAPI", "Algorithms", "EarlyStopping", "LocalRunner"]),
 
         // Emits Sources/SuggestionAPI/Generated from the protoc-c descriptors (scripts/generate.sh).
         .executableTarget(name: "katib-codegen", dependencies: ["CKatibProto", "CProtobufC"]),
@@ -31,6 +33,7 @@ let package = Package(
         .testTarget(name: "SuggestionAPITests", dependencies: ["SuggestionAPI"]),
         .testTarget(name: "AlgorithmsTests", dependencies: ["Algorithms", "SuggestionAPI"]),
         .testTarget(name: "EarlyStoppingTests", dependencies: ["EarlyStopping", "SuggestionAPI"]),
+        .testTarget(name: "LocalRunnerTests", dependencies: ["LocalRunner", "SuggestionAPI"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -11,6 +11,15 @@ public struct StoppingContext: Sendable {
     public var trials: [Trial]
     /// Where per-trial metric logs come from (Katib's DBManager in production).
     public var logs: any ObservationLogSource
+
+    public init(objectiveMetric: String, objectiveType: ObjectiveType, settings: Settings, trials: [Trial],
+                logs: any ObservationLogSource) {
+        self.objectiveMetric = objectiveMetric
+        self.objectiveType = objectiveType
+        self.settings = settings
+        self.trials = trials
+        self.logs = logs
+    }
 }
 
 /// One early-stopping rule algorithm (`medianstop`, `percentile`, `threshold`). Implementations are

@@ -27,6 +27,8 @@ struct Options {
     static func usage(algorithms: [String]) -> String {
         """
         USAGE: suggestion-server [options]
+               suggestion-server tune EXPERIMENT.yaml [...]     (see suggestion-server tune --help)
+               suggestion-server suggest --target HOST:PORT EXPERIMENT.yaml [...]
 
         Serves Kubeflow Katib's api.v1.beta1.Suggestion gRPC service, or its EarlyStopping service
         (with --service early-stopping), and grpc.health.v1.Health, over cleartext HTTP/2.

@@ -6,6 +6,10 @@ import SuggestionAPI
 import Algorithms
 import EarlyStopping
 
+if let first = CommandLine.arguments.dropFirst().first, first == "tune" || first == "suggest" {
+    exit(await LocalCommands.run(Array(CommandLine.arguments.dropFirst())))
+}
+
 let known = AlgorithmService.registeredAlgorithmNames
 let options: Options
 do {

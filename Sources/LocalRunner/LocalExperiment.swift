@@ -1,0 +1,221 @@
+import SuggestionAPI
+import Algorithms
+
+/// A Katib `Experiment` manifest (kubeflow.org/v1beta1) read for running on one machine: the
+/// request types the gRPC service uses, the trial command, the budget. Fields that only make sense
+/// in a cluster are reported in `warnings`, never silently dropped.
+public struct LocalExperiment: Sendable {
+    public var name: String
+    public var experiment: Experiment
+    public var objectiveMetric: String
+    public var maximize: Bool
+    public var goal: Double?
+    public var additionalMetrics: [String]
+    /// Per metric: `min`, `max` or `latest` (Katib's defaults: the objective's best, `latest` otherwise).
+    public var strategies: [String: String]
+    public var parallelTrialCount: Int
+    public var maxTrialCount: Int
+    public var maxFailedTrialCount: Int?
+    /// Trial parameter name → the assignment it takes (`reference`).
+    public var trialParameters: [(name: String, reference: String)]
+    /// The primary container's command followed by its args, with `${trialParameters.X}` unresolved.
+    public var command: [String]
+    public var metricsFormats: [String]
+    public var warnings: [String]
+
+    static func fail(_ message: String) -> RPCError { .invalidArgument(message) }
+
+    public static func load(_ root: JSONValue) throws(RPCError) -> LocalExperiment {
+        var warnings: [String] = []
+        guard root["kind"]?.stringValue == "Experiment" else { throw fail("the manifest is not a Katib Experiment (kind: \(root["kind"]?.stringValue ?? "missing"))") }
+        if let v = root["apiVersion"]?.stringValue, v != "kubeflow.org/v1beta1" { warnings.append("apiVersion \(v) read as kubeflow.org/v1beta1") }
+        let name = root["metadata"]?["name"]?.stringValue ?? "local-experiment"
+        guard let spec = root["spec"] else { throw fail("the Experiment has no spec") }
+        for (key, _) in objectMembers(spec) where !known.contains(key) {
+            warnings.append("spec.\(key) is not supported locally and is ignored")
+        }
+        guard let objective = spec["objective"], let metric = objective["objectiveMetricName"]?.stringValue, !metric.isEmpty else {
+            throw fail("spec.objective.objectiveMetricName is required")
+        }
+        let type = objective["type"]?.stringValue ?? ""
+        guard type == "maximize" || type == "minimize" else { throw fail("spec.objective.type must be maximize or minimize, got \"\(type)\"") }
+        var goal: Double? = nil
+        if let g = objective["goal"].flatMap(scalarText) {
+            guard let v = ValueFormatting.parseDouble(g) else { throw fail("spec.objective.goal \"\(g)\" is not a number") }
+            goal = v
+        }
+        let additional = (objective["additionalMetricNames"]?.arrayValue ?? []).compactMap(scalarText)
+        var strategies: [String: String] = [metric: type == "maximize" ? "max" : "min"]
+        for a in additional { strategies[a] = "latest" }
+        for s in objective["metricStrategies"]?.arrayValue ?? [] {
+            guard let n = s["name"]?.stringValue, let v = s["value"]?.stringValue, ["min", "max", "latest"].contains(v) else {
+                throw fail("spec.objective.metricStrategies entries need a name and a value of min, max or latest")
+            }
+            strategies[n] = v
+        }
+        guard let algorithmName = spec["algorithm"]?["algorithmName"]?.stringValue else { throw fail("spec.algorithm.algorithmName is required") }
+        let settings = try nameValues(spec["algorithm"]?["algorithmSettings"], field: "spec.algorithm.algorithmSettings")
+        var earlyStopping: EarlyStoppingSpec? = nil
+        if let es = spec["earlyStopping"], es != .null {
+            guard let n = es["algorithmName"]?.stringValue else { throw fail("spec.earlyStopping.algorithmName is required") }
+            earlyStopping = EarlyStoppingSpec(algorithmName: n, algorithmSettings: try nameValues(es["algorithmSettings"], field: "spec.earlyStopping.algorithmSettings")
+                .map { EarlyStoppingSetting(name: $0.name, value: $0.value) })
+        }
+        let parallel = try integer(spec["parallelTrialCount"], field: "parallelTrialCount") ?? 3
+        guard let maxTrials = try integer(spec["maxTrialCount"], field: "maxTrialCount") else {
+            throw fail("spec.maxTrialCount is required locally (a budget)")
+        }
+        let maxFailed = try integer(spec["maxFailedTrialCount"], field: "maxFailedTrialCount")
+        guard parallel >= 1, maxTrials >= 1 else { throw fail("parallelTrialCount and maxTrialCount must be at least 1") }
+
+        var params: [ParameterSpec] = []
+        for p in spec["parameters"]?.arrayValue ?? [] {
+            guard let pname = p["name"]?.stringValue else { throw fail("a parameter has no name") }
+            let t = p["parameterType"]?.stringValue ?? ""
+            let types: [String: ParameterType] = ["double": .double, "int": .int, "discrete": .discrete, "categorical": .categorical]
+            guard let pt = types[t] else { throw fail("parameter \(pname): parameterType must be double, int, discrete or categorical, got \"\(t)\"") }
+            let fs = p["feasibleSpace"] ?? .object([])
+            let dist: [String: Distribution] = ["uniform": .uniform, "logUniform": .logUniform, "normal": .normal, "logNormal": .logNormal]
+            let d = fs["distribution"]?.stringValue
+            guard d == nil || dist[d!] != nil else { throw fail("parameter \(pname): unknown distribution \(d!)") }
+            params.append(ParameterSpec(name: pname, parameterType: pt, feasibleSpace: FeasibleSpace(
+                max: fs["max"].flatMap(scalarText) ?? "", min: fs["min"].flatMap(scalarText) ?? "",
+                list: (fs["list"]?.arrayValue ?? []).compactMap(scalarText), step: fs["step"].flatMap(scalarText) ?? "",
+                distribution: d.map { dist[$0]! } ?? .uniform)))
+        }
+        var nas: NasConfig? = nil
+        if let n = spec["nasConfig"], n != .null { nas = try nasConfig(n) }
+
+        guard let template = spec["trialTemplate"] else { throw fail("spec.trialTemplate is required") }
+        if template["configMap"] != nil { throw fail("trialTemplate.configMap is not supported locally; inline trialSpec") }
+        var trialParameters: [(name: String, reference: String)] = []
+        for tp in template["trialParameters"]?.arrayValue ?? [] {
+            guard let n = tp["name"]?.stringValue, let r = tp["reference"]?.stringValue else { throw fail("every trialParameters entry needs name and reference") }
+            trialParameters.append((n, r))
+        }
+        guard let podSpec = template["trialSpec"]?["spec"]?["template"]?["spec"],
+              let containers = podSpec["containers"]?.arrayValue, !containers.isEmpty else {
+            throw fail("trialTemplate.trialSpec must be a Job (spec.template.spec.containers) with a container to run")
+        }
+        let primary = template["primaryContainerName"]?.stringValue
+        guard let container = containers.first(where: { primary == nil || $0["name"]?.stringValue == primary }) else {
+            throw fail("no container named \(primary ?? "") in the trial template")
+        }
+        let command = ((container["command"]?.arrayValue ?? []) + (container["args"]?.arrayValue ?? [])).compactMap(scalarText)
+        guard !command.isEmpty else { throw fail("the trial container has no command or args to run locally") }
+        if container["image"] != nil { warnings.append("container image \(container["image"]?.stringValue ?? "") is ignored: the command runs on this machine") }
+        if containers.count > 1 { warnings.append("only container \(container["name"]?.stringValue ?? "#1") runs locally") }
+
+        var formats: [String] = []
+        if let collector = spec["metricsCollectorSpec"] {
+            let kind = collector["collector"]?["kind"]?.stringValue ?? "StdOut"
+            if kind != "StdOut" { warnings.append("metrics collector \(kind) is read as StdOut (the trial's output)") }
+            formats = (collector["source"]?["filter"]?["metricsFormat"]?.arrayValue ?? []).compactMap(scalarText)
+        }
+        let exp = Experiment(name: name, spec: ExperimentSpec(
+            parameterSpecs: ExperimentSpec.ParameterSpecs(parameters: params),
+            objective: ObjectiveSpec(type: type == "maximize" ? .maximize : .minimize, goal: goal ?? 0,
+                                     objectiveMetricName: metric, additionalMetricNames: additional),
+            algorithm: AlgorithmSpec(algorithmName: algorithmName, algorithmSettings: settings),
+            earlyStopping: earlyStopping, parallelTrialCount: Int32(parallel), maxTrialCount: Int32(maxTrials), nasConfig: nas))
+        return LocalExperiment(name: name, experiment: exp, objectiveMetric: metric, maximize: type == "maximize", goal: goal,
+                               additionalMetrics: additional, strategies: strategies, parallelTrialCount: parallel,
+                               maxTrialCount: maxTrials, maxFailedTrialCount: maxFailed, trialParameters: trialParameters,
+                               command: command, metricsFormats: formats, warnings: warnings)
+    }
+
+    static let known: Set<String> = ["objective", "algorithm", "earlyStopping", "parameters", "nasConfig", "parallelTrialCount",
+                                     "maxTrialCount", "maxFailedTrialCount", "trialTemplate", "metricsCollectorSpec"]
+
+    /// The command with `${trialParameters.NAME}` replaced by the trial's assignment values (and
+    /// `${trialSpec.Name}` by the trial name, as Katib does); an unknown name is an error.
+    public func resolvedCommand(assignments: [ParameterAssignment], trialName: String) throws(RPCError) -> [String] {
+        var values: [String: String] = [:]
+        for tp in trialParameters {
+            guard let a = assignments.first(where: { $0.name == tp.reference }) else {
+                throw .invalidArgument("trial parameter \(tp.name) references \(tp.reference), which the algorithm did not assign")
+            }
+            values[tp.name] = a.value
+        }
+        var out: [String] = []
+        for arg in command {
+            var result = ""
+            var rest = Substring(arg)
+            while let open = rest.firstRange(of: "${") {
+                result += rest[..<open.lowerBound]
+                guard let close = rest[open.upperBound...].firstIndex(of: "}") else { result += rest[open.lowerBound...]; rest = ""; break }
+                let key = String(rest[open.upperBound..<close])
+                if key.hasPrefix("trialParameters.") {
+                    let n = String(key.dropFirst("trialParameters.".count))
+                    guard let v = values[n] else { throw .invalidArgument("the command uses ${\(key)}, which trialParameters does not declare") }
+                    result += v
+                } else if key == "trialSpec.Name" {
+                    result += trialName
+                } else if key == "trialSpec.Namespace" {
+                    result += "default"
+                } else {
+                    throw .invalidArgument("the command uses ${\(key)}, which is not supported locally")
+                }
+                rest = rest[rest.index(after: close)...]
+            }
+            out.append(result + rest)
+        }
+        return out
+    }
+}
+
+func scalarText(_ v: JSONValue) -> String? {
+    switch v {
+    case .string(let s): return s
+    case .number(let n): return n
+    case .bool(let b): return b ? "true" : "false"
+    default: return nil
+    }
+}
+
+func objectMembers(_ v: JSONValue) -> [(String, JSONValue)] {
+    if case .object(let m) = v { return m }
+    return []
+}
+
+func integer(_ v: JSONValue?, field: String) throws(RPCError) -> Int? {
+    guard let v, v != .null else { return nil }
+    guard let t = scalarText(v), let n = Int(t) else { throw .invalidArgument("spec.\(field) must be an integer") }
+    return n
+}
+
+func nameValues(_ v: JSONValue?, field: String) throws(RPCError) -> [AlgorithmSetting] {
+    var out: [AlgorithmSetting] = []
+    for s in v?.arrayValue ?? [] {
+        guard let n = s["name"]?.stringValue else { throw .invalidArgument("every \(field) entry needs a name") }
+        out.append(AlgorithmSetting(name: n, value: s["value"].flatMap(scalarText) ?? ""))
+    }
+    return out
+}
+
+func nasConfig(_ n: JSONValue) throws(RPCError) -> NasConfig {
+    let g = n["graphConfig"] ?? .object([])
+    func ints(_ v: JSONValue?) throws(RPCError) -> [Int32] {
+        var out: [Int32] = []
+        for x in v?.arrayValue ?? [] {
+            guard let t = scalarText(x), let i = Int32(t) else { throw .invalidArgument("nasConfig.graphConfig sizes must be integers") }
+            out.append(i)
+        }
+        return out
+    }
+    var ops: [Operation] = []
+    for o in n["operations"]?.arrayValue ?? [] {
+        var specs: [ParameterSpec] = []
+        for p in o["parameters"]?.arrayValue ?? [] {
+            let types: [String: ParameterType] = ["double": .double, "int": .int, "discrete": .discrete, "categorical": .categorical]
+            let fs = p["feasibleSpace"] ?? .object([])
+            specs.append(ParameterSpec(name: p["name"]?.stringValue ?? "", parameterType: types[p["parameterType"]?.stringValue ?? ""] ?? .unknownType,
+                                       feasibleSpace: FeasibleSpace(max: fs["max"].flatMap(scalarText) ?? "", min: fs["min"].flatMap(scalarText) ?? "",
+                                                                    list: (fs["list"]?.arrayValue ?? []).compactMap(scalarText), step: fs["step"].flatMap(scalarText) ?? "")))
+        }
+        ops.append(Operation(operationType: o["operationType"]?.stringValue ?? "", parameterSpecs: Operation.ParameterSpecs(parameters: specs)))
+    }
+    return NasConfig(graphConfig: GraphConfig(numLayers: Int32(g["numLayers"].flatMap(scalarText) ?? "0") ?? 0,
+                                              inputSizes: try ints(g["inputSizes"]), outputSizes: try ints(g["outputSizes"])),
+                     operations: NasConfig.Operations(operation: ops))
+}
