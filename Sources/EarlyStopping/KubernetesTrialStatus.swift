@@ -50,14 +50,14 @@ public struct KubernetesTrialStatus: Sendable {
             throw RPCError(.failedPrecondition, "SetTrialStatus needs the Kubernetes API: run in a pod (KUBERNETES_SERVICE_HOST) "
                 + "or start suggestion-server with --kube-api https://HOST:PORT (and --kube-token-file, --kube-ca-file, --kube-namespace)")
         }
-        guard let tokenText = readSmallFile(access.tokenFile) else {
+        guard let tokenText = TextFiles.read(access.tokenFile, limit: 1 << 20) else {
             throw RPCError(.failedPrecondition, "cannot read the Kubernetes service-account token \(access.tokenFile)")
         }
         let token = tokenText.trimmingWhitespace()
         let namespace: String
         if let ns = access.namespace {
             namespace = ns
-        } else if let text = readSmallFile(access.namespaceFile) {
+        } else if let text = TextFiles.read(access.namespaceFile, limit: 1 << 20) {
             namespace = text.trimmingWhitespace()
         } else {
             throw RPCError(.failedPrecondition, "cannot read the namespace from \(access.namespaceFile); pass --kube-namespace")
@@ -81,7 +81,7 @@ public struct KubernetesTrialStatus: Sendable {
             if conditions.contains(where: { $0["type"]?.stringValue == "EarlyStopped" && $0["status"]?.stringValue == "True" }) {
                 return
             }
-            let now = utcTimestamp()
+            let now = TextFiles.utcTimestamp()
             conditions.append(.object([
                 ("type", .string("EarlyStopped")), ("status", .string("True")), ("reason", .string("TrialEarlyStopped")),
                 ("message", .string("Trial is early stopped")), ("lastUpdateTime", .string(now)), ("lastTransitionTime", .string(now)),
@@ -134,32 +134,6 @@ public struct KubernetesTrialStatus: Sendable {
                 + "(lower-case letters, digits, '-' and '.', at most 253 characters)")
         }
     }
-}
-
-/// The whole file as UTF-8 text (at most 1 MiB), or nil when it cannot be read.
-func readSmallFile(_ path: String) -> String? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 4096)
-    while bytes.count < 1 << 20 {
-        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if n < 0 { return nil }
-        if n == 0 { break }
-        bytes += chunk[..<n]
-    }
-    return String(decoding: bytes, as: UTF8.self)
-}
-
-/// Now in UTC as `YYYY-MM-DDTHH:MM:SSZ` (Katib's format; Katib's service uses the local clock).
-func utcTimestamp() -> String {
-    var now = time(nil)
-    var parts = tm()
-    gmtime_r(&now, &parts)
-    var buffer = [CChar](repeating: 0, count: 32)
-    let n = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%SZ", &parts)
-    return String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
 extension String {

@@ -85,7 +85,7 @@ public final class Tuner {
         do {
             parser = try MetricsParser(formats: experiment.metricsFormats, names: Set([experiment.objectiveMetric] + experiment.additionalMetrics))
         } catch { throw .invalidArgument(error.message) }
-        if let path = resultsPath, let text = readFile(path) {
+        if let path = resultsPath, let text = TextFiles.read(path) {
             trials = try Results.decode(text, experiment: experiment)
             for i in trials.indices where trials[i].condition == "Running" { trials[i].condition = "Killed" }
             log("resuming \(experiment.name) from \(path): \(trials.count) trials")
@@ -207,10 +207,7 @@ public final class Tuner {
 
     func save() {
         guard let path = resultsPath else { return }
-        let text = Results.encode(trials, experiment: experiment)
-        let temporary = path + ".tmp"
-        guard writeFile(temporary, text) else { return }
-        rename(temporary, path)
+        TextFiles.write(path, Results.encode(trials, experiment: experiment))
     }
 
     /// The final table: trials sorted by objective (best first), then the others.
@@ -257,35 +254,6 @@ extension String {
 public func writeError(_ text: String) {
     let bytes = Array(text.utf8)
     _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
-}
-
-func readFile(_ path: String) -> String? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if n < 0 { return nil }
-        if n == 0 { break }
-        bytes += chunk[..<n]
-    }
-    return String(decoding: bytes, as: UTF8.self)
-}
-
-func writeFile(_ path: String, _ text: String) -> Bool {
-    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { return false }
-    defer { close(fd) }
-    let bytes = Array(text.utf8)
-    var written = 0
-    while written < bytes.count {
-        let n = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        if n <= 0 { return false }
-        written += n
-    }
-    return true
 }
 
 /// The results file: JSON `{"experiment": name, "objective": metric, "trials": [{"name",

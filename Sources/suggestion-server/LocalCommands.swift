@@ -41,7 +41,7 @@ enum LocalCommands {
         }
         guard positional.count == 1 else { return fail("give exactly one Experiment manifest") }
         let path = positional[0]
-        guard let text = readText(path) else { return fail("cannot read \(path)") }
+        guard let text = TextFiles.read(path) else { return fail("cannot read \(path)") }
         let experiment: LocalExperiment
         do {
             experiment = try LocalExperiment.load(try YAML.parse(text))
@@ -88,7 +88,7 @@ enum LocalCommands {
             let count = Int(options["--count"] ?? "") ?? experiment.parallelTrialCount
             var trials: [Trial] = []
             if let r = options["--results"] {
-                guard let t = readText(r) else { return fail("cannot read \(r)") }
+                guard let t = TextFiles.read(r) else { return fail("cannot read \(r)") }
                 do { trials = try Results.decode(t, experiment: experiment).map { $0.apiTrialForRequest(experiment) } } catch {
                     return fail(error.message)
                 }
@@ -117,20 +117,5 @@ enum LocalCommands {
     static func fail(_ message: String) -> Int32 {
         writeError("suggestion-server: \(message)\n")
         return 2
-    }
-
-    static func readText(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 { return nil }
-            if n == 0 { break }
-            bytes += chunk[..<n]
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -71,12 +71,9 @@ public struct BayesianOptimizationSampler: Sampler {
             guard let p = r.point else { continue }
             if let loss = r.loss { completed.append((transform.encode(p), loss)) } else if r.isPending { pending.append(transform.encode(p)) }
         }
+        let indexTransform = SearchSpaceTransform(context.space, categoricalEncoding: .index)
         let randomDraw = { (rng: inout SeededRandom, taken: inout Set<Point>) -> Point in
-            let index = SearchSpaceTransform(context.space, categoricalEncoding: .index)
-            var p = RandomSampler.draw(index, &rng)
-            var attempts = 1
-            while taken.contains(p) && attempts < RandomSampler.redraws { p = RandomSampler.draw(index, &rng); attempts += 1 }
-            return p
+            RandomSampler.distinctDraw(indexTransform, taken, &rng)
         }
         guard completed.count >= Swift.max(initial, 2) else {
             var points: [Point] = []

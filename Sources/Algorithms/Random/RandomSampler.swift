@@ -60,6 +60,17 @@ public struct RandomSampler: Sampler {
         return SamplerOutput(points: points)
     }
 
+    /// A draw from the prior that is not in `taken` (up to `redraws` tries; the last try otherwise).
+    static func distinctDraw(_ transform: SearchSpaceTransform, _ taken: Set<Point>, _ rng: inout SeededRandom) -> Point {
+        var p = draw(transform, &rng)
+        var attempts = 1
+        while taken.contains(p) && attempts < redraws {
+            p = draw(transform, &rng)
+            attempts += 1
+        }
+        return p
+    }
+
     /// One independent draw from the prior (see the type's comment).
     static func draw(_ transform: SearchSpaceTransform, _ rng: inout SeededRandom) -> Point {
         var u = [Double](repeating: 0, count: transform.dimensionCount)

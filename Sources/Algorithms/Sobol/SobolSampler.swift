@@ -51,7 +51,7 @@ public struct SobolSampler: Sampler {
         for _ in 0..<context.requestCount {
             var candidate: Point? = nil
             for _ in 0..<1024 {
-                let p = decode(shift.map { sequence.point(index, shift: $0) } ?? sequence.point(index), order, transform)
+                let p = decode(sequence.point(index, shift: shift), order, transform)
                 index += 1
                 if !taken.contains(p) {
                     candidate = p

@@ -43,27 +43,15 @@ struct SobolSequence: Sendable {
     }
 
     /// Point `index` (0 is the origin) in [0, 1)^dimensions.
-    func point(_ index: UInt64) -> [Double] {
-        let gray = index ^ (index >> 1)
-        return directions.map { v in
-            var x: UInt32 = 0
-            var g = gray
-            var k = 0
-            while g != 0 && k < Self.bits {
-                if g & 1 == 1 { x ^= v[k] }
-                g >>= 1
-                k += 1
-            }
-            return Double(x) / 4_294_967_296.0
-        }
-    }
+    func point(_ index: UInt64) -> [Double] { point(index, shift: nil) }
 
-    /// The same point after a digital shift: every coordinate's bits XOR `shift[j]`. A shift keeps
-    /// the net properties of the sequence and removes its bias towards the origin (Owen 2003).
-    func point(_ index: UInt64, shift: [UInt32]) -> [Double] {
+    /// The point after a digital shift: every coordinate's bits XOR `shift[j]` (nil: no shift). A
+    /// shift keeps the net properties of the sequence and removes its bias towards the origin
+    /// (Owen 2003).
+    func point(_ index: UInt64, shift: [UInt32]?) -> [Double] {
         let gray = index ^ (index >> 1)
         return directions.enumerated().map { j, v in
-            var x: UInt32 = shift[j]
+            var x: UInt32 = shift?[j] ?? 0
             var g = gray
             var k = 0
             while g != 0 && k < Self.bits {

@@ -142,12 +142,7 @@ public struct TPESampler: Sampler {
                      _ rng: inout SeededRandom) -> [Point] {
         var points: [Point] = []
         for _ in 0..<context.requestCount {
-            var p = RandomSampler.draw(transform, &rng)
-            var attempts = 1
-            while taken.contains(p) && attempts < RandomSampler.redraws {
-                p = RandomSampler.draw(transform, &rng)
-                attempts += 1
-            }
+            let p = RandomSampler.distinctDraw(transform, taken, &rng)
             taken.insert(p)
             points.append(p)
         }
