@@ -3,7 +3,6 @@ smaller budgets), resuming from its results file, the failure budget, `suggestio
 against a running server, and the Python client example."""
 import json
 import pathlib
-import shutil
 import subprocess
 import sys
 
@@ -15,7 +14,6 @@ EXAMPLE = ROOT / "examples" / "ridge"
 
 
 def prepare(tmp_path, max_trials, extra_edits=()):
-    shutil.copy(EXAMPLE / "train.py", tmp_path / "train.py")
     text = (EXAMPLE / "experiment.yaml").read_text().replace("maxTrialCount: 24", f"maxTrialCount: {max_trials}")
     for old, new in extra_edits:
         assert old in text
@@ -67,7 +65,7 @@ def test_early_stopping_stops_poor_trials(tmp_path):
 
 
 def test_failure_budget_stops_the_experiment(tmp_path):
-    manifest = prepare(tmp_path, 10, [("- train.py", "- -c\n                  - \"import sys; sys.exit(3)\"")])
+    manifest = prepare(tmp_path, 10, [("                  - python3\n", "                  - python3\n                  - -c\n                  - \"import sys; sys.exit(3)\"\n")])
     results = tmp_path / "results.json"
     run = tune(manifest, results)
     assert run.returncode == 1, run.stdout + run.stderr
@@ -75,6 +73,17 @@ def test_failure_budget_stops_the_experiment(tmp_path):
     assert all(t["condition"] == "Failed" and t["exitStatus"] == 3 for t in trials)
     assert 7 <= len(trials) <= 10, "stops once more than maxFailedTrialCount (6) failed"
     assert "more than 6 trials failed" in run.stdout
+
+
+def test_example_is_a_valid_katib_experiment_with_a_runnable_inline_script():
+    import yaml
+    doc = yaml.safe_load((EXAMPLE / "experiment.yaml").read_text())
+    assert doc["apiVersion"] == "kubeflow.org/v1beta1" and doc["kind"] == "Experiment"
+    container = doc["spec"]["trialTemplate"]["trialSpec"]["spec"]["template"]["spec"]["containers"][0]
+    assert container["command"][:2] == ["python3", "-c"]
+    compile(container["command"][2], "train", "exec")
+    used = {a.split("${trialParameters.")[1].rstrip("}") for a in container["command"] if "${trialParameters." in a}
+    assert used == {t["name"] for t in doc["spec"]["trialTemplate"]["trialParameters"]}
 
 
 def test_invalid_manifest_is_explained(tmp_path):
