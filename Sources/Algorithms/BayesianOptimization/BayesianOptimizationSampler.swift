@@ -166,7 +166,9 @@ public struct BayesianOptimizationSampler: Sampler {
                 return improvement * Math.normalCDF(z) + sigma * Math.normalDensity(z)
             }
         }
-        let count = Swift.min(2000, Swift.max(256, 20_000_000 / Swift.max(gp.n * gp.n, 1)))
+        // Fewer candidates for larger models, and at most 4 million candidate coordinates in memory.
+        let count = Swift.max(16, Swift.min(2000, Swift.max(256, 20_000_000 / Swift.max(gp.n * gp.n, 1)),
+                                            4_000_000 / Swift.max(transform.dimensionCount, 1)))
         let samples = (0..<count).map { _ in (0..<transform.dimensionCount).map { _ in rng.uniform() } }
         let predictions = samples.map { gp.predict($0) }
         var result: [Point] = []

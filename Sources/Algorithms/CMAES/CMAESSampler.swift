@@ -40,9 +40,16 @@ public struct CMAESSampler: Sampler {
         ])
     }
 
+    /// Most numeric parameters accepted: every generation of the replay decomposes an n×n covariance.
+    static let maxDimensions = 100
+
     public func validate(_ problem: SearchProblem) throws(RPCError) {
-        guard problem.space.parameters.contains(where: { if case .categorical = $0.domain { return false } else { return true } }) else {
+        let numeric = problem.space.parameters.filter { if case .categorical = $0.domain { return false } else { return true } }.count
+        guard numeric > 0 else {
             throw .invalidArgument("cmaes needs at least one INT, DOUBLE or DISCRETE parameter; every parameter of this experiment is CATEGORICAL (use tpe or random)")
+        }
+        guard numeric <= Self.maxDimensions else {
+            throw .invalidArgument("cmaes supports at most \(Self.maxDimensions) INT, DOUBLE or DISCRETE parameters; this experiment has \(numeric) (use tpe or random)")
         }
     }
 

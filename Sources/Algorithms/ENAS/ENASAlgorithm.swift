@@ -6,7 +6,8 @@ import SuggestionAPI
 /// the experiment name), then one REINFORCE step per SUCCEEDED trial whose `architecture` assignment
 /// fits the search space and whose objective metric is a number (the reward; negated when
 /// minimising), in trial-name order, repeated for ⌈controller_train_steps / 10⌉ passes (5 with
-/// Katib's 50) and at most `maxSteps` steps in all. Each step trains on the trial's **own**
+/// Katib's 50) and at most `maxSteps` steps in all (fewer for controllers so large that 400 steps
+/// would exceed `maxWorkPerCall` multiply-adds). Each step trains on the trial's **own**
 /// architecture and reward (Katib feeds the mean reward of all trials to freshly sampled
 /// architectures, which cannot tell good architectures from bad). The new architectures are then
 /// sampled from the trained controller, distinct from one another and from the request's trials
@@ -73,10 +74,28 @@ public struct ENASAlgorithm: NASAlgorithm {
         return result
     }
 
+    /// Largest controller accepted: parameters (each with two Adam moments) and the multiply-adds
+    /// of one training step bound a call's memory and time whatever the request asks for.
+    static let maxParameters = 2_000_000
+    static let maxWorkPerCall = 3e9
+
     public func validate(_ problem: NASProblem) throws(RPCError) {
         guard problem.numLayers <= 64 else {
             throw .invalidArgument("enas supports at most 64 layers (graph_config.num_layers is \(problem.numLayers))")
         }
+        let config = configuration(problem, operations: Self.expand(problem.operations).count)
+        let parameters = ENASController.parameterCount(config)
+        guard parameters <= Self.maxParameters else {
+            throw .invalidArgument("the enas controller would have \(parameters) parameters (hidden size \(config.hidden), \(config.operations) operations); "
+                + "at most \(Self.maxParameters): lower controller_hidden_size or the number of operations")
+        }
+    }
+
+    /// Multiply-adds of one forward and backward pass (three times the forward's LSTM, attention and
+    /// softmax products).
+    static func workPerStep(_ c: ENASController.Configuration) -> Double {
+        let h = Double(c.hidden), o = Double(c.operations), l = Double(c.layers)
+        return 3 * l * (16 * h * h + 2 * h * o + 2 * h * h + l * h)
     }
 
     /// The expanded operations: (type, parameters as an ordered JSON object).
@@ -137,10 +156,11 @@ public struct ENASAlgorithm: NASAlgorithm {
         let trainSteps: Int
         if case .some(.some(.integer(let v))) = problem.settings.value("controller_train_steps") { trainSteps = Int(v) } else { trainSteps = 50 }
         let passes = Swift.max(1, (trainSteps + 9) / 10)
+        let stepCap = Swift.min(Self.maxSteps, Int(Self.maxWorkPerCall / Self.workPerStep(config)))
         var steps = 0
         training: for _ in 0..<passes {
             for e in examples {
-                if steps >= Self.maxSteps { break training }
+                if steps >= stepCap { break training }
                 _ = controller.train(on: e.architecture, reward: e.reward)
                 steps += 1
             }

@@ -103,6 +103,7 @@ import SuggestionAPI
         expectInvalid(experiment(Self.space, algorithm: "cmaes", settings: [("sigma", "0")]), mentions: "sigma")
         expectInvalid(experiment(Self.space, algorithm: "cmaes", settings: [("restart_strategy", "lpop")]), mentions: "restart_strategy")
         expectInvalid(experiment([param("c", .categorical, list: ["a", "b"])], algorithm: "cmaes"), mentions: "CATEGORICAL")
+        expectInvalid(experiment((0..<101).map { param("x\($0)", .double, "0", "1") }, algorithm: "cmaes"), mentions: "at most 100")
     }
 
     @Test func ipopRestartsWithALargerPopulationOnADiscreteSpace() throws {

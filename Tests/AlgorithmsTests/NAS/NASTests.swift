@@ -216,3 +216,12 @@ func parseKatib(_ text: String) throws -> JSONValue { try JSONValue.parse(String
         expectInvalid(nasExperiment("enas", settings: [("controller_learning_rate", "None")], operations: enasOperations), mentions: "controller_learning_rate")
     }
 }
+
+@Suite struct ENASLimitsTests {
+    @Test func oversizedControllersAreRefused() {
+        let many = [Operation(operationType: "convolution", parameterSpecs: Operation.ParameterSpecs(parameters: [
+            nasParam("filters", .int, min: "1", max: "5000"), nasParam("stride", .categorical, list: ["1", "2"])]))]
+        expectInvalid(nasExperiment("enas", settings: [("controller_hidden_size", "512")], operations: many), mentions: "parameters")
+        expectInvalid(nasExperiment("enas", layers: 65, operations: enasOperations), mentions: "at most 64 layers")
+    }
+}
