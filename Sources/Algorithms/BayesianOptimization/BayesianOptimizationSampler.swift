@@ -12,7 +12,8 @@ import SuggestionAPI
 ///    likelihood from two starts; beyond 300 trials the model is this subset, which keeps a call
 ///    bounded (O(300³)) however long the history.
 /// 3. Pending trials, then each point chosen for the batch, join the model with the best observed
-///    loss (skopt's "cl_min" constant liar), so a batch spreads out.
+///    loss (skopt's "cl_min" constant liar), so a batch spreads out; at most 100 such points join,
+///    and a call's first 64 slots come from the model, any further ones are `random` draws.
 /// 4. The acquisition (loss is minimised; ξ = 0.01, κ = 1.96 as skopt): `EI`, `PI`, `LCB`, or
 ///    `gp_hedge` (skopt's default): each of the three proposes a point and one is chosen with
 ///    probability softmax(−μ(proposal)/σ_y) — Hedge's rule with the gains it would have accumulated
@@ -53,6 +54,10 @@ public struct BayesianOptimizationSampler: Sampler {
 
     static let maxModelSize = 300
     static let maxFitSize = 100
+    /// Pending and batch points that may join the model as liars, and the slots of one call the
+    /// model proposes (the rest are `random` draws): both bound a call's cost for any request.
+    static let maxLiarPoints = 100
+    static let maxModelSlots = 64
     static let xi = 0.01
     static let kappa = 1.96
 
@@ -109,10 +114,12 @@ public struct BayesianOptimizationSampler: Sampler {
                       (0..<d).map { _ in Math.ln(0.05 + rng.uniform()) } + [Math.ln(0.5 + rng.uniform()), Math.ln(1e-3)]]
         let hyper = GaussianProcess.fit(fitX, fitY, starts: starts)
 
-        for p in pending { xs.append(p); ys.append(bestY) }
+        for p in pending.prefix(Self.maxLiarPoints) { xs.append(p); ys.append(bestY) }
         var points: [Point] = []
-        for _ in 0..<context.requestCount {
-            guard let gp = GaussianProcess(x: xs, y: ys, hyper: hyper) else { break }
+        var current: GaussianProcess? = nil
+        for _ in 0..<Swift.min(context.requestCount, Self.maxModelSlots) {
+            if current == nil || current!.n != xs.count { current = GaussianProcess(x: xs, y: ys, hyper: hyper) }
+            guard let gp = current else { break }
             let candidates = proposals(gp, bestY: bestY, acquisition: acquisition, local: local, transform, &rng, taken)
             var chosen: Point? = nil
             if acquisition == "gp_hedge", candidates.count == 3 {
@@ -131,8 +138,10 @@ public struct BayesianOptimizationSampler: Sampler {
             let point = chosen.flatMap { taken.contains($0) ? nil : $0 } ?? randomDraw(&rng, &taken)
             taken.insert(point)
             points.append(point)
-            xs.append(transform.encode(point))
-            ys.append(bestY)
+            if xs.count < Self.maxModelSize + Self.maxLiarPoints {
+                xs.append(transform.encode(point))
+                ys.append(bestY)
+            }
         }
         while points.count < context.requestCount {
             let p = randomDraw(&rng, &taken)

@@ -29,6 +29,9 @@ public struct TPESampler: Sampler {
 
     public var name: String { multivariate ? "multivariate-tpe" : "tpe" }
 
+    /// Slots of one call chosen by the model; further ones are `random` draws (bounds a call's cost).
+    static let maxModelSlots = 256
+
     public var settingsSchema: SettingsSchema {
         SettingsSchema(algorithm: name, specs: [
             SettingSpec(name: "n_startup_trials", kind: .integer(min: 0, max: 1_000_000), defaultValue: "10",
@@ -91,7 +94,13 @@ public struct TPESampler: Sampler {
         let l = ParzenEstimator(observations: below, kinds: kinds, joint: multivariate, priorWeight: priorWeight)
 
         var points: [Point] = []
-        for _ in 0..<context.requestCount {
+        for slot in 0..<context.requestCount {
+            if slot >= Self.maxModelSlots {
+                let p = RandomSampler.distinctDraw(transform, taken, &rng)
+                taken.insert(p)
+                points.append(p)
+                continue
+            }
             let g = ParzenEstimator(observations: above, kinds: kinds, joint: multivariate, priorWeight: priorWeight)
             var chosen: Point? = nil
             for _ in 0..<4 where chosen == nil {
