@@ -24,3 +24,6 @@ SUGGESTION_SERVER="$(swift build --show-bin-path)/suggestion-server" .venv/bin/p
 
 echo "== release binary as the container image builds it: size and shared libraries"
 scripts/binary-report.sh
+
+echo "== interop again, against that release binary (optimised code can behave differently)"
+SUGGESTION_SERVER=".build-static/release/suggestion-server" .venv/bin/python -m pytest -q tests/interop

@@ -31,23 +31,29 @@ struct QuantileRule: Sendable {
 /// each trial's first `first` values, in `trials` order. A trial with no usable value is UNAVAILABLE.
 func fetchMeans(_ trials: [String], metric: String, first: Int, from source: any ObservationLogSource,
                 maxConcurrent: Int = 8) async throws(RPCError) -> [Double] {
-    let outcome: Result<[Double], RPCError> = await withTaskGroup(of: (Int, Result<[Double], RPCError>).self) { group in
-        var results = [Double?](repeating: nil, count: trials.count)
+    let outcome = await withTaskGroup(of: (Int, Result<[Double], RPCError>).self,
+                                      returning: Result<[Double], RPCError>.self) { group in
+        var results = [Double](repeating: 0, count: trials.count)
         var next = 0
-        func launch() {
-            let index = next
-            let trial = trials[index]
-            next += 1
-            group.addTask {
-                do throws(RPCError) {
-                    return (index, .success(try await source.values(trial: trial, metric: metric)))
-                } catch {
-                    return (index, .failure(error))
+        var inFlight = 0
+        while next < trials.count || inFlight > 0 {
+            while inFlight < maxConcurrent && next < trials.count {
+                let index = next
+                let trial = trials[index]
+                group.addTask {
+                    do {
+                        return (index, .success(try await source.values(trial: trial, metric: metric)))
+                    } catch let error as RPCError {
+                        return (index, .failure(error))
+                    } catch {
+                        return (index, .failure(RPCError(.unavailable, "reading the log of trial \(trial): \(error)")))
+                    }
                 }
+                next += 1
+                inFlight += 1
             }
-        }
-        while next < Swift.min(maxConcurrent, trials.count) { launch() }
-        while let (index, result) = await group.next() {
+            guard let (index, result) = await group.next() else { break }
+            inFlight -= 1
             switch result {
             case .failure(let error):
                 group.cancelAll()
@@ -61,9 +67,8 @@ func fetchMeans(_ trials: [String], metric: String, first: Int, from source: any
                 }
                 results[index] = mean
             }
-            if next < trials.count { launch() }
         }
-        return .success(results.map { $0! })
+        return .success(results)
     }
     return try outcome.get()
 }
