@@ -47,6 +47,7 @@ public struct AlgorithmService: SuggestionService {
     public func resolveNAS(_ experiment: Experiment?) throws(RPCError) -> (any NASAlgorithm, NASProblem)? {
         guard let experiment, let spec = experiment.spec,
               let algorithm = AlgorithmRegistry.nasAlgorithm(named: spec.algorithm?.algorithmName ?? "") else { return nil }
+        try Self.checkExperimentName(experiment.name)
         guard servedAlgorithmNames.contains(algorithm.name) else {
             throw .invalidArgument("algorithm \(algorithm.name) is not enabled on this server; this server serves: " + servedAlgorithmNames.joined(separator: ", "))
         }
@@ -89,6 +90,7 @@ public struct AlgorithmService: SuggestionService {
             currentRequestNumber: count, totalRequestNumber: Int(request.totalRequestNumber))
         let context = SamplerContext(problem: problem, history: history, requestCount: count,
                                      totalRequestNumber: Int(request.totalRequestNumber), seed: seed)
+        try Cancellation.check()
         let output = try sampler.suggest(context)
         guard output.suggestions.count == count else {
             throw RPCError(.internalError, "algorithm \(problem.algorithmName) returned \(output.suggestions.count) suggestions instead of \(count)")
@@ -120,9 +122,21 @@ public struct AlgorithmService: SuggestionService {
         }
     }
 
+    /// Kubernetes' limit on an object name (a DNS-1123 subdomain), which every Katib Experiment name
+    /// meets (Katib's webhook allows 40 characters). Names become paths (pbt's checkpoint directories,
+    /// where a component may have at most 255 bytes) and log fields, so longer ones are refused.
+    public static let maxExperimentNameBytes = 253
+
+    static func checkExperimentName(_ name: String) throws(RPCError) {
+        guard name.utf8.count <= maxExperimentNameBytes else {
+            throw .invalidArgument("experiment name has \(name.utf8.count) bytes; Kubernetes object names, and so Katib Experiment names, have at most \(maxExperimentNameBytes)")
+        }
+    }
+
     /// Validates an experiment and returns its sampler and typed problem.
     public func resolve(_ experiment: Experiment?) throws(RPCError) -> (any Sampler, SearchProblem) {
         guard let experiment else { throw .invalidArgument("the request has no experiment") }
+        try Self.checkExperimentName(experiment.name)
         guard let spec = experiment.spec else { throw .invalidArgument("experiment \(experiment.name) has no spec") }
         let algorithmName = spec.algorithm?.algorithmName ?? ""
         let served = "this server serves: " + servedAlgorithmNames.joined(separator: ", ")

@@ -27,6 +27,14 @@ enum Math {
         return 1 - 0.5 * (erfc(-a * r) + erfc(b * r))
     }
 
+    /// The integer nearest to x toward zero, clamped to ±2^53 (NaN → 0). For counts and indices
+    /// computed from request values, where `Int(x)` would trap on a huge or non-finite x.
+    static func saturatingInt(_ x: Double) -> Int {
+        let limit = Double(ValueFormatting.maxExactInteger)
+        guard !x.isNaN else { return 0 }
+        return Int(Swift.min(Swift.max(x, -limit), limit))
+    }
+
     /// Standard normal density and distribution function.
     static func normalDensity(_ z: Double) -> Double { 0.398_942_280_401_432_7 * exp(-0.5 * z * z) }
     static func normalCDF(_ z: Double) -> Double { 0.5 * erfc(-z * 0.707_106_781_186_547_6) }

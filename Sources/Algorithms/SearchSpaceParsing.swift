@@ -16,7 +16,8 @@ extension SearchSpace {
     /// - DISCRETE/CATEGORICAL: non-empty `list` of distinct entries (exact string comparison; for
     ///   DISCRETE also by numeric value, so `"1"` and `"1.0"` clash), no `min`, `max` or `step`
     ///   (Katib's webhook forbids them too); DISCRETE entries are finite numbers;
-    /// - a stepped range may not have more than 2^53 lattice points.
+    /// - a stepped range may not have more than 2^53 lattice points, and a DOUBLE step must be at least
+    ///   1e-12 of the largest bound's magnitude (`finestRelativeStep`).
     public static func parse(_ specs: [ParameterSpec]) throws(RPCError) -> SearchSpace {
         guard !specs.isEmpty else {
             throw .invalidArgument("the experiment has no parameters: parameter_specs must list at least one parameter")
@@ -57,6 +58,12 @@ extension SearchSpace {
                 let s = try number(space.step, field: "step", what: what(), integer: isInteger)
                 guard s > 0 else {
                     throw .invalidArgument("\(what()): step \(space.step) must be positive (or empty for no step)")
+                }
+                // Below this a lattice point low + k·step is not resolved by a Double (its ulp is about
+                // 2.2e-16 of the magnitude), so snapping to the lattice would not be idempotent.
+                let finest = Self.finestRelativeStep * Swift.max(abs(low), abs(high))
+                guard isInteger || s >= finest else {
+                    throw .invalidArgument("\(what()): step \(space.step) is finer than doubles resolve over [\(space.min), \(space.max)]; use a step of at least \(ValueFormatting.formatDouble(finest)) (1e-12 of the largest bound), or no step")
                 }
                 step = s
             } else if isInteger {
@@ -100,6 +107,10 @@ extension SearchSpace {
         }
         throw .invalidArgument("parameter \(name) has unknown parameter_type \(type.rawValue); allowed: DOUBLE, INT, DISCRETE, CATEGORICAL")
     }
+
+    /// The finest DOUBLE step allowed, relative to the largest bound's magnitude. With it, rounding in
+    /// low + k·step stays below 1e-3 of a step, so every lattice point maps back to its own index.
+    static let finestRelativeStep = 1e-12
 
     /// The first item that equals an earlier one, if any: a linear scan for short lists (typical of
     /// parameter names and lists; no hashing, no allocation), a set for long ones.

@@ -93,7 +93,7 @@ public enum ValueFormatting {
     /// limited to ±2^53 so that every value is exact as a `Double` too. Nil otherwise.
     public static func parseInteger(_ text: String) -> Int64? {
         let trimmed = trimSpaces(text)
-        if let v = Int64(trimmed) { return abs(v) <= maxExactInteger ? v : nil }
+        if let v = Int64(trimmed) { return v.magnitude <= maxExactInteger.magnitude ? v : nil }   // abs(Int64.min) traps
         guard let d = parseDouble(trimmed), d == d.rounded(), abs(d) <= Double(maxExactInteger) else { return nil }
         return Int64(d)
     }

@@ -101,6 +101,7 @@ public struct ASHASampler: Sampler {
         var out: [Suggestion] = []
         let experiment = context.problem.experimentName
         for _ in 0..<context.requestCount {
+            try Cancellation.check()
             var chosen: (c: Int, k: Int, point: Point)? = nil
             for k in stride(from: top - 1, through: 0, by: -1) {
                 let quota = RungMath.floor(Double(ranked[k].count) / plan.eta)

@@ -47,20 +47,24 @@ public struct BOHBSampler: Sampler {
         let model = BOHBModel(context, resource: engine.resource)
         let s = context.settings
         let randomFraction = s.real("random_fraction") ?? 1.0 / 3
-        let suggestions = engine.suggest(context) { count, _, draws, rng in
-            (0..<count).map { _ in
+        let suggestions = try engine.suggest(context) { (count, _, draws, rng) throws(RPCError) in
+            var points: [Point] = []
+            fill: for _ in 0..<count {
+                try Cancellation.check()
                 if let model, rng.uniform() >= randomFraction {
                     for _ in 0..<8 {
                         let p = model.propose(samples: Int(s.integer("num_samples") ?? 64),
                                               widen: s.real("bandwidth_factor") ?? 3, &rng)
                         if !draws.isTaken(p) {
                             draws.take(p)
-                            return p   // the engine sets the resource value
+                            points.append(p)   // the engine sets the resource value
+                            continue fill
                         }
                     }
                 }
-                return draws.draw(resourceValue: nil, &rng)
+                points.append(draws.draw(resourceValue: nil, &rng))
             }
+            return points
         }
         return SamplerOutput(suggestions: suggestions)
     }

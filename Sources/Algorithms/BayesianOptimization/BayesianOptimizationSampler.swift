@@ -21,7 +21,9 @@ import SuggestionAPI
 ///    (per-second variants) act as `EI` and `PI`: Katib trials carry no training time to divide by.
 /// 5. Optimised by dense random sampling (between 256 and 2000 candidates, fewer for larger models)
 ///    plus, unless `acq_optimizer` is `sampling`, a local search from the 3 best candidates
-///    (coordinate steps halving from 0.1, at most 20 rounds). Taken points are skipped.
+///    (coordinate steps halving from 0.1, at most 20 rounds; inputs wider than 64 dimensions step
+///    along 64 seeded coordinates per round). Taken points are skipped. Spaces wider than 1,000
+///    encoded dimensions are refused.
 ///
 /// `base_estimator`: only `GP`. `RF`, `ET` and `GBRT` (tree-ensemble surrogates, which Katib accepts)
 /// are refused with INVALID_ARGUMENT: they are not implemented here, and silently using a GP instead
@@ -50,7 +52,20 @@ public struct BayesianOptimizationSampler: Sampler {
             throw .invalidArgument("base_estimator \(estimator) is not supported by this server: only GP is implemented "
                 + "(tree-ensemble surrogates RF, ET and GBRT are not); remove the setting or set it to GP")
         }
+        let d = SearchSpaceTransform(problem.space, categoricalEncoding: .oneHot).dimensionCount
+        guard d <= Self.maxModelDimensions else {
+            throw .invalidArgument("bayesianoptimization models at most \(Self.maxModelDimensions) dimensions (one per numeric parameter, one per CATEGORICAL value); this search space has \(d). Use fewer CATEGORICAL values, or tpe or random for very wide spaces")
+        }
     }
+
+    /// The GP's cost grows with the square of its input dimension (the ARD kernel's gradient and the
+    /// acquisition search), and a CATEGORICAL parameter takes one dimension per value; beyond this a
+    /// call would take seconds even with few trials.
+    static let maxModelDimensions = 1000
+    /// The local search steps along every coordinate while the input has at most this many; wider
+    /// inputs step along this many coordinates per round, drawn by the seed (the search would
+    /// otherwise cost rounds × d model predictions per start).
+    static let maxLocalSearchCoordinates = 64
 
     static let maxModelSize = 300
     static let maxFitSize = 100
@@ -113,14 +128,16 @@ public struct BayesianOptimizationSampler: Sampler {
         let starts = [[Double](repeating: Math.ln(0.3), count: d) + [0, Math.ln(1e-2)],
                       (0..<d).map { _ in Math.ln(0.05 + rng.uniform()) } + [Math.ln(0.5 + rng.uniform()), Math.ln(1e-3)]]
         let hyper = GaussianProcess.fit(fitX, fitY, starts: starts)
+        try Cancellation.check()
 
         for p in pending.prefix(Self.maxLiarPoints) { xs.append(p); ys.append(bestY) }
         var points: [Point] = []
         var current: GaussianProcess? = nil
         for _ in 0..<Swift.min(context.requestCount, Self.maxModelSlots) {
+            try Cancellation.check()
             if current == nil || current!.n != xs.count { current = GaussianProcess(x: xs, y: ys, hyper: hyper) }
             guard let gp = current else { break }
-            let candidates = proposals(gp, bestY: bestY, acquisition: acquisition, local: local, transform, &rng, taken)
+            let candidates = try proposals(gp, bestY: bestY, acquisition: acquisition, local: local, transform, &rng, taken)
             var chosen: Point? = nil
             if acquisition == "gp_hedge", candidates.count == 3 {
                 let means = candidates.map { gp.predict(transform.encode($0)).mean }
@@ -154,7 +171,7 @@ public struct BayesianOptimizationSampler: Sampler {
     /// The best untaken point for each acquisition function in play (one for EI, PI, LCB; three for
     /// gp_hedge, in that order).
     func proposals(_ gp: GaussianProcess, bestY: Double, acquisition: String, local: Bool,
-                   _ transform: SearchSpaceTransform, _ rng: inout SeededRandom, _ taken: Set<Point>) -> [Point] {
+                   _ transform: SearchSpaceTransform, _ rng: inout SeededRandom, _ taken: Set<Point>) throws(RPCError) -> [Point] {
         let kinds: [String]
         switch acquisition {
         case "gp_hedge": kinds = ["EI", "PI", "LCB"]
@@ -190,8 +207,11 @@ public struct BayesianOptimizationSampler: Sampler {
                 if local {
                     var step = 0.1
                     for _ in 0..<20 {
+                        try Cancellation.check()
                         var improved = false
-                        for j in 0..<u.count {
+                        let coordinates = u.count <= Self.maxLocalSearchCoordinates ? Array(0..<u.count)
+                            : (0..<Self.maxLocalSearchCoordinates).map { _ in rng.index(below: u.count) }
+                        for j in coordinates {
                             for sign in [-1.0, 1.0] {
                                 var trial = current.1
                                 trial[j] = Swift.min(Swift.max(trial[j] + sign * step, 0), 1)

@@ -254,7 +254,8 @@ struct GaussianProcess: Sendable {
     }
 
     /// θ maximising ln p(y|θ) within `bounds`: projected L-BFGS (memory 5, Armijo backtracking) from
-    /// each start, at most `iterations` steps each; the best end point wins.
+    /// each start, at most `iterations` steps each; the best end point wins. Stops early, with the
+    /// best point so far, when the calling task is cancelled (`Cancellation.isRequested`).
     static func fit(_ x: [[Double]], _ y: [Double], starts: [[Double]], iterations: Int = 30) -> Hyperparameters {
         let d = x.first?.count ?? 0
         let box = bounds(d)
@@ -264,7 +265,7 @@ struct GaussianProcess: Sendable {
             var theta = project(start)
             guard var current = logMarginalLikelihood(x, y, theta) else { continue }
             var sHistory: [[Double]] = [], yHistory: [[Double]] = []
-            for _ in 0..<iterations {
+            for _ in 0..<iterations where !Cancellation.isRequested {
                 // Two-loop recursion on the negative log likelihood.
                 var q = current.gradient.map { -$0 }
                 var alphas: [Double] = []

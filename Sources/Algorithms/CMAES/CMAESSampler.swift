@@ -78,6 +78,7 @@ public struct CMAESSampler: Sampler {
         var bests: [Double] = []
         var budget = (large: 0, small: 0), largeRestarts = 0, lastLarge = lambda0, inSmall = false
         replay: while true {
+            try Cancellation.check()
             var solutions: [(x: [Double], loss: Double)] = []
             for i in 0..<cma.lambda {
                 guard let t = members[[run, generation, i]], !t.isPending, let p = t.record.point else { break replay }
@@ -115,6 +116,7 @@ public struct CMAESSampler: Sampler {
         var extra = cma.lambda
         while members[[run, generation, extra]] != nil { extra += 1 }
         while suggestions.count < context.requestCount {
+            try Cancellation.check()
             let member: Int
             if index < cma.lambda {
                 member = index

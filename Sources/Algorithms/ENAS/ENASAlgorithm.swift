@@ -161,6 +161,7 @@ public struct ENASAlgorithm: NASAlgorithm {
         training: for _ in 0..<passes {
             for e in examples {
                 if steps >= stepCap { break training }
+                try Cancellation.check()
                 _ = controller.train(on: e.architecture, reward: e.reward)
                 steps += 1
             }
@@ -169,6 +170,7 @@ public struct ENASAlgorithm: NASAlgorithm {
         var rng = SeededRandom(seed: seed)
         var result: [[ParameterAssignment]] = []
         for _ in 0..<count {
+            try Cancellation.check()
             var arc = controller.sample(&rng)
             var attempts = 0
             while taken.contains(arc) && attempts < 32 {

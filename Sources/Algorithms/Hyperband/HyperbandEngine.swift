@@ -30,7 +30,7 @@ struct HyperbandEngine {
 
     /// `fresh(count, bracketS, draws, rng)` returns `count` new points (resource value set by the engine).
     func suggest(_ context: SamplerContext,
-                 fresh: (Int, Int, inout ConfigurationDraws, inout SeededRandom) -> [Point]) -> [Suggestion] {
+                 fresh: (Int, Int, inout ConfigurationDraws, inout SeededRandom) throws(RPCError) -> [Point]) throws(RPCError) -> [Suggestion] {
         let history = MultiFidelityHistory(context, code: code, fieldCount: Self.fieldCount)
         var byBracket: [Int: [TaggedTrial]] = [:]
         for t in history.trials { byBracket[t.fields[0], default: []].append(t) }
@@ -51,6 +51,7 @@ struct HyperbandEngine {
 
         var b = 0
         while out.count < context.requestCount {
+            try Cancellation.check()
             let s = schedule.s(bracket: b)
             let sizes = schedule.rungSizes(s: s)
             let resources = schedule.rungResources(s: s)
@@ -61,7 +62,7 @@ struct HyperbandEngine {
             let want = context.requestCount - out.count
             if rungs[0].count < sizes[0] {
                 let n = Swift.min(want, sizes[0] - rungs[0].count)
-                for p in fresh(n, s, &draws, &rng) {
+                for p in try fresh(n, s, &draws, &rng) {
                     emit(draws.with(p, resourceValue: resource.value(resources[0])), bracket: b, configuration: nil, rung: 0, s: s)
                 }
             } else {

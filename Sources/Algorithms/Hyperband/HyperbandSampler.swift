@@ -63,8 +63,13 @@ public struct HyperbandSampler: Sampler {
 
     public func suggest(_ context: SamplerContext) throws(RPCError) -> SamplerOutput {
         let engine = try Self.engine(context.problem, code: "hb")
-        let suggestions = engine.suggest(context) { count, _, draws, rng in
-            (0..<count).map { _ in draws.draw(resourceValue: nil, &rng) }
+        let suggestions = try engine.suggest(context) { (count, _, draws, rng) throws(RPCError) in
+            var points: [Point] = []
+            for _ in 0..<count {
+                try Cancellation.check()
+                points.append(draws.draw(resourceValue: nil, &rng))
+            }
+            return points
         }
         return SamplerOutput(suggestions: suggestions)
     }

@@ -86,17 +86,19 @@ enum RungMath {
         (0...top).map { k in maxResource / power(eta, top - k) }
     }
 
-    /// ⌊x⌋, counting x within `slack` below an integer as that integer.
+    /// ⌊x⌋, counting x within `slack` below an integer as that integer. Saturates at ±2^53 (and NaN
+    /// gives 0): rung sizes come from request settings (`r_l`, `eta` up to 1e308), and a plain
+    /// `Int(_:)` of a huge or non-finite value traps.
     static func floor(_ x: Double) -> Int {
         let r = x.rounded()
-        if abs(x - r) <= slack * Swift.max(1, abs(x)) { return Int(r) }
-        return Int(x.rounded(.down))
+        if abs(x - r) <= slack * Swift.max(1, abs(x)) { return Math.saturatingInt(r) }
+        return Math.saturatingInt(x.rounded(.down))
     }
 
-    /// ⌈x⌉, counting x within `slack` above an integer as that integer.
+    /// ⌈x⌉, counting x within `slack` above an integer as that integer; saturating like `floor`.
     static func ceil(_ x: Double) -> Int {
         let r = x.rounded()
-        if abs(x - r) <= slack * Swift.max(1, abs(x)) { return Int(r) }
-        return Int(x.rounded(.up))
+        if abs(x - r) <= slack * Swift.max(1, abs(x)) { return Math.saturatingInt(r) }
+        return Math.saturatingInt(x.rounded(.up))
     }
 }

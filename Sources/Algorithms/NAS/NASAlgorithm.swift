@@ -105,7 +105,9 @@ enum NASValidation {
                         throw .invalidArgument("\(what): step \"\(fs.step)\" must be a positive integer")
                     }
                     guard lo <= hi else { throw .invalidArgument("\(what): min \(lo) is greater than max \(hi)") }
-                    guard (hi - lo) / step < Int64(maxOperations) else { throw .invalidArgument("\(what) has more than \(maxOperations) values") }
+                    // hi - lo overflows Int64 for bounds near ±2^63; such a range is far over the cap anyway.
+                    let (span, overflow) = hi.subtractingReportingOverflow(lo)
+                    guard !overflow, span / step < Int64(maxOperations) else { throw .invalidArgument("\(what) has more than \(maxOperations) values") }
                     values = stride(from: lo, through: hi, by: Int(step)).map { .number(String($0)) }
                 case .double:
                     guard let lo = ValueFormatting.parseDouble(ValueFormatting.trimSpaces(fs.min)),

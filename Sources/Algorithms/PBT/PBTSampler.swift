@@ -147,6 +147,7 @@ public struct PBTSampler: Sampler {
         // 3. Members with a new result, longest-waiting first.
         let ready = members.filter { $0.value.latest.loss != nil }.sorted { $0.value.latest.sequence < $1.value.latest.sequence }
         for (j, m) in ready where out.count < want {
+            try Cancellation.check()
             let own = m.latest
             if scored.count >= 2, own.loss! > upper, let d = donor(excluding: j) {
                 emit(d.record.point!, generation: d.fields[0] + 1, member: j, parent: d)
@@ -157,6 +158,7 @@ public struct PBTSampler: Sampler {
         // 4. More slots than members: the population grows.
         var next = Swift.max(population, (members.keys.max() ?? -1) + 1)
         while out.count < want {
+            try Cancellation.check()
             emit(draws.draw(resourceValue: nil, &rng), generation: 0, member: next, parent: nil)
             next += 1
         }

@@ -36,6 +36,7 @@ public struct RandomSampler: Sampler {
         var points: [Point] = []
         points.reserveCapacity(context.requestCount)
         for i in 0..<context.requestCount {
+            try Cancellation.check()
             var candidate = Self.draw(transform, &rng)
             var attempts = 1
             while taken.contains(candidate) && attempts < Self.redraws {

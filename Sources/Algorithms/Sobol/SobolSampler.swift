@@ -49,6 +49,7 @@ public struct SobolSampler: Sampler {
         var index = UInt64(context.history.records.count) + 1
         var points: [Point] = []
         for _ in 0..<context.requestCount {
+            try Cancellation.check()
             var candidate: Point? = nil
             for _ in 0..<1024 {
                 let p = decode(sequence.point(index, shift: shift), order, transform)

@@ -95,6 +95,7 @@ public struct TPESampler: Sampler {
 
         var points: [Point] = []
         for slot in 0..<context.requestCount {
+            try Cancellation.check()
             if slot >= Self.maxModelSlots {
                 let p = RandomSampler.distinctDraw(transform, taken, &rng)
                 taken.insert(p)
