@@ -2,6 +2,8 @@
 #include "shims.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -146,4 +148,33 @@ long cshims_send(int fd, const void *buf, unsigned long len) {
     ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
     if (n < 0) return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? -2 : -1;
     return (long)n;
+}
+
+// Termination signals delivered as bytes on a pipe (the self-pipe trick): the handler only write(2)s,
+// which is async-signal-safe, and a thread of the caller's reads the pipe, so acting on a signal
+// never waits for a queue or thread pool that sampler work may saturate.
+static int signal_pipe_write = -1;
+
+static void signal_to_pipe(int number) {
+    int saved = errno;
+    unsigned char byte = (unsigned char)number;
+    ssize_t ignored = write(signal_pipe_write, &byte, 1);   // non-blocking: a full pipe drops it
+    (void)ignored;
+    errno = saved;
+}
+
+int cshims_signal_pipe(const int *signals, int count) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) return -1;
+    fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK);
+    signal_pipe_write = fds[1];
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = signal_to_pipe;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    for (int i = 0; i < count; i++) {
+        if (sigaction(signals[i], &action, NULL) != 0) return -1;
+    }
+    return fds[0];
 }

@@ -27,7 +27,8 @@ private func descriptor(_ index: Int) -> UnsafePointer<ProtobufCMessageDescripto
     return d
 }
 
-/// char * → String. Caveats of protobuf-c: an embedded NUL truncates; invalid UTF-8 becomes U+FFFD.
+/// char * → String. Caveats of protobuf-c: an embedded NUL would truncate (`decodeMessage` refuses such
+/// input); invalid UTF-8 becomes U+FFFD.
 func cString(_ p: UnsafePointer<CChar>?) -> String { p.map { String(cString: $0) } ?? "" }
 
 func cDup(_ s: String) -> UnsafeMutablePointer<CChar>? { strdup(s) }
@@ -60,6 +61,11 @@ func decodeMessage<T>(_ bytes: [UInt8], descriptorIndex: Int, name: String,
     }
     guard let message = unpacked else {
         throw RPCError(.invalidArgument, "malformed protobuf: cannot decode \(name) (\(bytes.count) bytes)")
+    }
+    // protobuf-c would cut such a string at the NUL and the value would silently change.
+    let nulField = bytes.withUnsafeBufferPointer { katib_string_with_nul(descriptor(descriptorIndex), $0.baseAddress, $0.count) }
+    if let nulField {
+        throw RPCError(.invalidArgument, "\(name): the string field \(String(cString: nulField)) contains a NUL byte (\\0); names and values must be text without NUL")
     }
     return copy(UnsafeRawPointer(message))
 }

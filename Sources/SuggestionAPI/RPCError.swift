@@ -54,5 +54,26 @@ public struct RPCError: Error, Sendable, CustomStringConvertible, Equatable {
 
     public var description: String { "\(code): \(message)" }
 
+    /// The most UTF-8 bytes of a message that leave this process (`grpc-message`, log lines). Messages
+    /// quote what the request held, and a request value can be megabytes: echoed whole it would exceed
+    /// clients' header limits (grpcio: 8 KiB of metadata) and the caller would see RESOURCE_EXHAUSTED
+    /// or no reply instead of the error. 1 KiB percent-encodes to at most 3 KiB.
+    public static let maxSentMessageBytes = 1024
+
+    /// `message` cut to at most `maxBytes` UTF-8 bytes on a scalar boundary, with a note of how much
+    /// was left out; unchanged when it fits.
+    public static func capped(_ message: String, maxBytes: Int = maxSentMessageBytes) -> String {
+        let utf8 = message.utf8
+        guard utf8.count > maxBytes else { return message }
+        let note = " … (\(utf8.count) bytes, cut)"
+        var end = utf8.index(utf8.startIndex, offsetBy: Swift.max(0, maxBytes - note.utf8.count))
+        // Back up to the start of a scalar: continuation bytes are 0b10xxxxxx.
+        while end > utf8.startIndex && utf8[end] & 0xC0 == 0x80 { end = utf8.index(before: end) }
+        return String(decoding: utf8[..<end], as: UTF8.self) + note
+    }
+
+    /// The message as sent to peers: `capped(message)`.
+    public var sentMessage: String { Self.capped(message) }
+
     public static func == (a: RPCError, b: RPCError) -> Bool { a.code == b.code && a.message == b.message }
 }

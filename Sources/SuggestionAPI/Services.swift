@@ -66,8 +66,13 @@ extension SuggestionService {
 }
 
 extension HealthService {
-    public func handlers() -> [String: UnaryHandler] {
-        [MethodPath.healthCheck: unaryHandler { (request: HealthCheckRequest, _) throws(RPCError) in try self.check(request) }]
+    /// The route of Health/Check, run inline on the event loop (`InlineHandler`): a health probe must
+    /// answer while every worker thread is busy with sampler work, or Kubernetes restarts a pod that
+    /// is merely loaded.
+    public func inlineHandlers() -> [String: InlineHandler] {
+        [MethodPath.healthCheck: { (bytes: [UInt8], _: CallContext) throws(RPCError) -> [UInt8] in
+            try self.check(HealthCheckRequest(serializedBytes: bytes)).serializedBytes()
+        }]
     }
 }
 

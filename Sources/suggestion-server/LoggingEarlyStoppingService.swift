@@ -15,7 +15,7 @@ struct LoggingEarlyStoppingService<Base: EarlyStoppingService>: EarlyStoppingSer
             logLine("\(head) rules=\"\(rules)\" status=OK duration_ms=\(milliseconds(since: start))")
             return reply
         } catch {
-            logLine("\(head) status=\(error.code) message=\"\(error.message)\" duration_ms=\(milliseconds(since: start))")
+            logLine("\(head) status=\(error.code) message=\(logQuoted(error.message)) duration_ms=\(milliseconds(since: start))")
             throw error
         }
     }
@@ -27,7 +27,7 @@ struct LoggingEarlyStoppingService<Base: EarlyStoppingService>: EarlyStoppingSer
             logLine("SetTrialStatus trial=\(request.trialName) status=OK duration_ms=\(milliseconds(since: start))")
             return reply
         } catch {
-            logLine("SetTrialStatus trial=\(request.trialName) status=\(error.code) message=\"\(error.message)\" duration_ms=\(milliseconds(since: start))")
+            logLine("SetTrialStatus trial=\(request.trialName) status=\(error.code) message=\(logQuoted(error.message)) duration_ms=\(milliseconds(since: start))")
             throw error
         }
     }
@@ -40,7 +40,7 @@ struct LoggingEarlyStoppingService<Base: EarlyStoppingService>: EarlyStoppingSer
             logLine("ValidateEarlyStoppingSettings algorithm=\(algorithm) status=OK duration_ms=\(milliseconds(since: start))")
             return reply
         } catch {
-            logLine("ValidateEarlyStoppingSettings algorithm=\(algorithm) status=\(error.code) message=\"\(error.message)\" duration_ms=\(milliseconds(since: start))")
+            logLine("ValidateEarlyStoppingSettings algorithm=\(algorithm) status=\(error.code) message=\(logQuoted(error.message)) duration_ms=\(milliseconds(since: start))")
             throw error
         }
     }

@@ -13,7 +13,7 @@ struct LoggingSuggestionService<Base: SuggestionService>: SuggestionService {
             log("GetSuggestions", algorithm, request, start, "assignments=\(reply.parameterAssignments.count) status=OK")
             return reply
         } catch {
-            log("GetSuggestions", algorithm, request, start, "assignments=0 status=\(error.code) message=\"\(error.message)\"")
+            log("GetSuggestions", algorithm, request, start, "assignments=0 status=\(error.code) message=\(logQuoted(error.message))")
             throw error
         }
     }
@@ -26,7 +26,7 @@ struct LoggingSuggestionService<Base: SuggestionService>: SuggestionService {
             logLine("ValidateAlgorithmSettings algorithm=\(algorithm) status=OK duration_ms=\(milliseconds(since: start))")
             return reply
         } catch {
-            logLine("ValidateAlgorithmSettings algorithm=\(algorithm) status=\(error.code) message=\"\(error.message)\" duration_ms=\(milliseconds(since: start))")
+            logLine("ValidateAlgorithmSettings algorithm=\(algorithm) status=\(error.code) message=\(logQuoted(error.message)) duration_ms=\(milliseconds(since: start))")
             throw error
         }
     }

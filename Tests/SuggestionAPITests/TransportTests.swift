@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// Handlers shared by the transport tests, and flags they set.
-private final class Probe: Sendable {
+final class Probe: Sendable {
     let startedSleeps = Atomic<Int>(0)
     let startedSlow = Atomic<Int>(0)
     let cancelledSleeps = Atomic<Int>(0)
@@ -36,6 +36,13 @@ private final class Probe: Sendable {
                 try? await Task.sleep(for: .milliseconds(300))
                 return request
             },
+            "/test.Echo/Spin": { request, _ throws(RPCError) in
+                // Occupies its worker thread without suspending, as a sampler does, until cancelled.
+                self.startedSlow.add(1, ordering: .relaxed)
+                let end = ContinuousClock.now + .seconds(10)
+                while ContinuousClock.now < end && !Task.isCancelled {}
+                return request
+            },
             "/test.Echo/Big": { request, _ in
                 [UInt8](repeating: 0xAB, count: Int(request.first ?? 0) << 20)
             },
@@ -43,7 +50,7 @@ private final class Probe: Sendable {
     }
 }
 
-private func startServer(_ probe: Probe, configure: (inout ServerConfiguration) -> Void = { _ in })
+func startServer(_ probe: Probe, configure: (inout ServerConfiguration) -> Void = { _ in })
     throws -> GRPCServer {
     var config = ServerConfiguration()
     config.host = "127.0.0.1"
@@ -51,18 +58,20 @@ private func startServer(_ probe: Probe, configure: (inout ServerConfiguration) 
     config.eventLoops = 2
     config.shutdownGracePeriod = .seconds(3)
     configure(&config)
-    let server = GRPCServer(configuration: config, handlers: probe.handlers)
+    let server = GRPCServer(configuration: config, handlers: probe.handlers, inlineHandlers: [
+        "/test.Echo/Inline": { request, _ throws(RPCError) in request },
+    ])
     try server.start()
     return server
 }
 
-private func stop(_ server: GRPCServer) {
+func stop(_ server: GRPCServer) {
     server.shutdown()
     server.waitUntilStopped()
 }
 
 /// The RPCError a call ends with, or nil on success.
-private func code(_ body: () async throws -> Void) async -> RPCError? {
+func code(_ body: () async throws -> Void) async -> RPCError? {
     do {
         try await body()
         return nil
@@ -290,7 +299,7 @@ private func code(_ body: () async throws -> Void) async -> RPCError? {
 }
 
 /// A blocking loopback TCP socket for hostile-peer tests.
-private final class RawSocket {
+final class RawSocket {
     let fd: Int32
 
     struct Failed: Error {}
@@ -315,6 +324,19 @@ private final class RawSocket {
 
     func send(_ bytes: [UInt8]) {
         _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    }
+
+    /// What the peer has sent so far (waits at most 100 ms for the first byte).
+    func readAvailable() -> [UInt8] {
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        while poll(&p, 1, out.isEmpty ? 100 : 0) == 1 {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { break }
+            out += buffer[..<n]
+        }
+        return out
     }
 
     /// Reads (and discards) until EOF or error; false on timeout.

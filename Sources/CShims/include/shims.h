@@ -38,3 +38,7 @@ int cshims_socket_error(int fd);
 /// recv / send (MSG_NOSIGNAL) returning -2 for EAGAIN/EWOULDBLOCK/EINTR, -1 for errors, 0 for EOF on recv.
 long cshims_recv(int fd, void *buf, unsigned long len);
 long cshims_send(int fd, const void *buf, unsigned long len);
+
+/// Installs a handler for each of `signals` that writes the signal number as one byte to a pipe, and
+/// returns the pipe's read end (blocking), or -1 with errno set. Call once per process.
+int cshims_signal_pipe(const int *signals, int count);

@@ -96,9 +96,16 @@ final class EventLoop: @unchecked Sendable {
         dirty.append(connection)
     }
 
-    func schedule(at deadline: ContinuousClock.Instant, connection: UInt64, key: Int64) {
-        timers.push(TimerHeap.Entry(deadline: deadline, connection: connection, key: key))
+    typealias TimerID = UInt64
+
+    /// Calls `timerFired(key:now:)` on the connection at `deadline` unless cancelled first.
+    @discardableResult
+    func schedule(at deadline: ContinuousClock.Instant, connection: UInt64, key: Int64) -> TimerID {
+        timers.push(deadline: deadline, connection: connection, key: key)
     }
+
+    /// Removes a timer that has not fired (a finished call's deadline); unknown ids are ignored.
+    func cancelTimer(_ id: TimerID) { timers.remove(id) }
 
     func closeConnection(_ connection: H2Connection) {
         connections[connection.id] = nil
@@ -152,7 +159,7 @@ final class EventLoop: @unchecked Sendable {
 
             let now = ContinuousClock.now
             while let top = timers.peek, top.deadline <= now {
-                timers.pop()
+                timers.remove(top.id)
                 connections[top.connection]?.timerFired(key: top.key, now: now)
             }
             if let paused = acceptPausedUntil, now >= paused, listenFD >= 0 {
@@ -256,42 +263,73 @@ final class EventLoop: @unchecked Sendable {
     }
 }
 
-/// A binary min-heap of deadlines. Entries are never removed early: an entry whose stream or call
-/// is gone when it fires is ignored by the connection.
+/// A binary min-heap of deadlines with removal by id: a timer is removed when it fires or when its
+/// call ends, so the heap holds one entry per call in flight, not one per call ever made (a peer
+/// sending many short calls with long `grpc-timeout`s would otherwise grow it without bound).
+/// Invariant: `position[items[i].id] == i` for every i.
 struct TimerHeap {
     struct Entry {
         var deadline: ContinuousClock.Instant
         var connection: UInt64
         var key: Int64
+        var id: UInt64
     }
 
     private var items: [Entry] = []
+    private var position: [UInt64: Int] = [:]
+    private var nextID: UInt64 = 1
 
     var peek: Entry? { items.first }
+    var count: Int { items.count }
 
-    mutating func push(_ e: Entry) {
-        items.append(e)
-        var i = items.count - 1
+    mutating func push(deadline: ContinuousClock.Instant, connection: UInt64, key: Int64) -> UInt64 {
+        let id = nextID
+        nextID &+= 1
+        items.append(Entry(deadline: deadline, connection: connection, key: key, id: id))
+        position[id] = items.count - 1
+        siftUp(items.count - 1)
+        return id
+    }
+
+    mutating func remove(_ id: UInt64) {
+        guard let i = position.removeValue(forKey: id) else { return }
+        let last = items.count - 1
+        if i != last {
+            items.swapAt(i, last)
+            position[items[i].id] = i
+        }
+        items.removeLast()
+        if i < items.count {
+            siftDown(i)
+            siftUp(i)
+        }
+    }
+
+    private mutating func swap(_ a: Int, _ b: Int) {
+        items.swapAt(a, b)
+        position[items[a].id] = a
+        position[items[b].id] = b
+    }
+
+    private mutating func siftUp(_ start: Int) {
+        var i = start
         while i > 0 {
             let parent = (i - 1) / 2
             guard items[i].deadline < items[parent].deadline else { break }
-            items.swapAt(i, parent)
+            swap(i, parent)
             i = parent
         }
     }
 
-    mutating func pop() {
-        guard !items.isEmpty else { return }
-        items.swapAt(0, items.count - 1)
-        items.removeLast()
-        var i = 0
+    private mutating func siftDown(_ start: Int) {
+        var i = start
         while true {
             let l = 2 * i + 1, r = l + 1
             var smallest = i
             if l < items.count && items[l].deadline < items[smallest].deadline { smallest = l }
             if r < items.count && items[r].deadline < items[smallest].deadline { smallest = r }
             if smallest == i { break }
-            items.swapAt(i, smallest)
+            swap(i, smallest)
             i = smallest
         }
     }

@@ -24,6 +24,18 @@ public struct ServerConfiguration: Sendable {
     public var maxBufferedRequestBytes: Int = 512 << 20
     /// Sum over request headers of name + value + 32 (RFC 9113 §6.5.2), advertised and enforced.
     public var maxHeaderListBytes: Int = 16 << 10
+    /// Cap on request bytes held at once by one connection (same accounting): one peer cannot take
+    /// the whole server's budget.
+    public var maxBufferedRequestBytesPerConnection: Int = 128 << 20
+    /// The per-call CPU budget: a call's deadline is the earlier of its `grpc-timeout` and this long
+    /// after its headers. Katib's controller gives every call 60 s; work past that is never read.
+    /// When it passes the caller gets DEADLINE_EXCEEDED and the handler's Task is cancelled (samplers
+    /// check `Task.isCancelled` at loop boundaries and stop within ~100 ms).
+    public var maxCallDuration: Duration = .seconds(60)
+    /// A stream still receiving its request that gets no DATA for this long is answered
+    /// DEADLINE_EXCEEDED and reset, and its request bytes are released: a peer cannot hold buffer
+    /// memory by opening streams and never finishing them.
+    public var stalledRequestTimeout: Duration = .seconds(30)
     public var shutdownGracePeriod: Duration = .seconds(10)
     /// A connection with no open stream and no traffic for this long is closed (GOAWAY).
     public var idleTimeout: Duration = .seconds(300)
@@ -48,6 +60,11 @@ public struct CallContext: Sendable {
 /// Takes the request message (without the 5-byte prefix) and returns the reply message.
 public typealias UnaryHandler = @Sendable (_ request: [UInt8], _ context: CallContext) async throws(RPCError) -> [UInt8]
 
+/// A handler the event loop runs itself, at once, instead of in a Task: for constant-time methods
+/// (health checks) that must answer while every worker thread is busy with sampler work. It must
+/// not block or do more than microseconds of work.
+public typealias InlineHandler = @Sendable (_ request: [UInt8], _ context: CallContext) throws(RPCError) -> [UInt8]
+
 public final class GRPCServer: Sendable {
     private let core: ServerCore
     private let state = Mutex(State())
@@ -61,9 +78,11 @@ public final class GRPCServer: Sendable {
         var shuttingDown = false
     }
 
-    /// `handlers` is keyed by :path, e.g. "/grpc.health.v1.Health/Check".
-    public init(configuration: ServerConfiguration, handlers: [String: UnaryHandler]) {
-        core = ServerCore(configuration: configuration, handlers: handlers)
+    /// `handlers` and `inlineHandlers` are keyed by :path, e.g. "/grpc.health.v1.Health/Check"; a
+    /// path in both is served inline.
+    public init(configuration: ServerConfiguration, handlers: [String: UnaryHandler],
+                inlineHandlers: [String: InlineHandler] = [:]) {
+        core = ServerCore(configuration: configuration, handlers: handlers, inlineHandlers: inlineHandlers)
     }
 
     /// Binds one listener per loop and starts the loop threads; returns once listening.
@@ -87,7 +106,7 @@ public final class GRPCServer: Sendable {
             var loops: [EventLoop] = []
             var threads: [pthread_t] = []
             do throws(RPCError) {
-                let sweep = min(.seconds(15), max(config.idleTimeout / 4, .milliseconds(10)))
+                let sweep = min(.seconds(15), max(min(config.idleTimeout, config.stalledRequestTimeout) / 4, .milliseconds(10)))
                 for fd in listeners {
                     let loop = try EventLoop(sweepInterval: sweep)
                     loop.adoptListener(fd)
@@ -143,13 +162,15 @@ public final class GRPCServer: Sendable {
 final class ServerCore: Sendable {
     let configuration: ServerConfiguration
     let handlers: [String: UnaryHandler]
+    let inlineHandlers: [String: InlineHandler]
     let maxMessageBytes: Int
     /// Request bytes held by every stream of every loop (see `maxBufferedRequestBytes`).
     private let bufferedBytes = Atomic<Int>(0)
 
-    init(configuration: ServerConfiguration, handlers: [String: UnaryHandler]) {
+    init(configuration: ServerConfiguration, handlers: [String: UnaryHandler], inlineHandlers: [String: InlineHandler]) {
         self.configuration = configuration
         self.handlers = handlers
+        self.inlineHandlers = inlineHandlers
         maxMessageBytes = min(max(configuration.maxMessageBytes, 0), Int(UInt32.max))
     }
 
@@ -164,6 +185,8 @@ final class ServerCore: Sendable {
     func release(_ count: Int) {
         if count > 0 { bufferedBytes.subtract(count, ordering: .relaxed) }
     }
+
+    func serves(_ path: String) -> Bool { handlers[path] != nil || inlineHandlers[path] != nil }
 }
 
 private let okResponseHeaders = StaticHeaderBlock([(":status", "200"), ("content-type", "application/grpc")])
@@ -182,6 +205,10 @@ private final class ServerStream {
     /// The grpc-timeout value when it did not parse (the call is then refused).
     var malformedTimeout: String?
     var deadline: ContinuousClock.Instant?
+    /// The deadline timer (`EventLoop.schedule`), cancelled when the stream goes away.
+    var deadlineTimer: EventLoop.TimerID?
+    /// When the last request DATA arrived (or the headers, before any): see `stalledRequestTimeout`.
+    var lastProgress = ContinuousClock.now
     var metadata: [(name: String, value: String)] = []
     var headerBytes = 0
     var headersTooLarge = false
@@ -203,6 +230,8 @@ private final class ServerStream {
 final class ServerConnection: H2Connection {
     private let core: ServerCore
     private var streams: [Int32: ServerStream] = [:]
+    /// Request bytes held by this connection's streams (`maxBufferedRequestBytesPerConnection`).
+    private var reservedBytes = 0
 
     init?(id: UInt64, fd: Int32, loop: EventLoop, core: ServerCore) {
         self.core = core
@@ -216,12 +245,24 @@ final class ServerConnection: H2Connection {
     }
 
     override func teardown() {
-        for s in streams.values {
-            s.task?.cancel()
-            core.release(s.reservedBytes)
-        }
+        for s in streams.values { forget(s) }
         streams.removeAll()
         super.teardown()
+    }
+
+    /// Everything a stream holds beyond its entry in `streams`: its task, its timer, its bytes.
+    private func forget(_ s: ServerStream) {
+        s.task?.cancel()
+        s.task = nil
+        if let timer = s.deadlineTimer { loop.cancelTimer(timer) }
+        s.deadlineTimer = nil
+        releaseRequestBytes(s)
+    }
+
+    private func releaseRequestBytes(_ s: ServerStream) {
+        core.release(s.reservedBytes)
+        reservedBytes -= s.reservedBytes
+        s.reservedBytes = 0
     }
 
     // MARK: Request
@@ -267,12 +308,20 @@ final class ServerConnection: H2Connection {
 
     override func onData(stream: Int32, _ data: UnsafeRawBufferPointer) -> Int32 {
         guard let s = streams[stream], s.phase == .receiving else { return 0 }
+        let perConnection = core.configuration.maxBufferedRequestBytesPerConnection
+        guard reservedBytes + data.count <= perConnection else {
+            fail(s, RPCError(.resourceExhausted,
+                             "this connection already holds \(perConnection) bytes of unfinished requests, its limit; finish or cancel them, or retry later"))
+            return 0
+        }
         guard core.reserve(data.count) else {
             fail(s, RPCError(.resourceExhausted,
                              "the server already holds \(core.configuration.maxBufferedRequestBytes) bytes of requests, its limit; retry later"))
             return 0
         }
         s.reservedBytes += data.count
+        reservedBytes += data.count
+        s.lastProgress = ContinuousClock.now
         s.assembler.append(data)
         if let failure = s.assembler.failure { fail(s, error(for: failure)) }
         return 0
@@ -304,8 +353,7 @@ final class ServerConnection: H2Connection {
     override func onStreamClosed(_ stream: Int32, errorCode: UInt32) {
         // A client RST_STREAM (cancel, deadline) lands here too: stop the handler.
         guard let s = streams.removeValue(forKey: stream) else { return }
-        s.task?.cancel()
-        core.release(s.reservedBytes)
+        forget(s)
     }
 
     private func headersComplete(_ s: ServerStream) {
@@ -324,18 +372,17 @@ final class ServerConnection: H2Connection {
             return fail(s, RPCError(.unimplemented, "grpc-encoding \(name) is not supported; only identity is"),
                         extra: [HeaderField("grpc-accept-encoding", "identity")])
         }
-        if core.handlers[s.path] == nil {
+        if !core.serves(s.path) {
             return fail(s, RPCError(.unimplemented, "unknown method \(s.path)"))
         }
         if let text = s.malformedTimeout {
             return fail(s, RPCError(.invalidArgument,
                                     "grpc-timeout \"\(text)\" is malformed: it must be 1 to 8 digits followed by one unit of H, M, S, m, u, n"))
         }
-        if let timeout = s.timeout {
-            let deadline = ContinuousClock.now + timeout
-            s.deadline = deadline
-            loop.schedule(at: deadline, connection: id, key: Int64(s.id))
-        }
+        let budget = config.maxCallDuration
+        let deadline = ContinuousClock.now + (s.timeout.map { min($0, budget) } ?? budget)
+        s.deadline = deadline
+        s.deadlineTimer = loop.schedule(at: deadline, connection: id, key: Int64(s.id))
     }
 
     private func requestComplete(_ s: ServerStream) {
@@ -343,12 +390,18 @@ final class ServerConnection: H2Connection {
         case let .failure(failure):
             fail(s, error(for: failure))
         case .success:
+            let request = s.assembler.takeMessage()
+            let context = CallContext(path: s.path, deadline: s.deadline, metadata: s.metadata)
+            if let inline = core.inlineHandlers[s.path] {
+                s.phase = .running
+                let result: Result<[UInt8], RPCError>
+                do throws(RPCError) { result = .success(try inline(request, context)) } catch { result = .failure(error) }
+                return complete(stream: s.id, result: result)
+            }
             guard let handler = core.handlers[s.path] else {
                 return fail(s, RPCError(.unimplemented, "unknown method \(s.path)"))
             }
             s.phase = .running
-            let request = s.assembler.takeMessage()
-            let context = CallContext(path: s.path, deadline: s.deadline, metadata: s.metadata)
             let loop = self.loop, connection = id, stream = s.id
             s.task = Task {
                 let result: Result<[UInt8], RPCError>
@@ -386,6 +439,8 @@ final class ServerConnection: H2Connection {
     override func complete(stream: Int32, result: Result<[UInt8], RPCError>) {
         guard let s = streams[stream], s.phase == .running, let session else { return }   // late or reset: ignore
         s.task = nil
+        if let timer = s.deadlineTimer { loop.cancelTimer(timer) }
+        s.deadlineTimer = nil
         switch result {
         case let .failure(error):
             fail(s, error)
@@ -426,7 +481,7 @@ final class ServerConnection: H2Connection {
         s.task = nil
         var fields = [HeaderField(":status", String(httpStatus)), HeaderField("content-type", "application/grpc"),
                       HeaderField("grpc-status", String(error.code.rawValue))]
-        if !error.message.isEmpty { fields.append(HeaderField("grpc-message", GRPCFraming.percentEncode(error.message))) }
+        if !error.message.isEmpty { fields.append(HeaderField("grpc-message", GRPCFraming.percentEncode(error.sentMessage))) }
         fields += extra
         let rc = withHeaderBlock(fields) { NG.submitResponse(session, stream: s.id, headers: $0, count: $1, withBody: false) }
         if rc != 0 {
@@ -449,11 +504,20 @@ final class ServerConnection: H2Connection {
 
     override func timerFired(key: Int64, now: ContinuousClock.Instant) {
         guard let s = streams[Int32(truncatingIfNeeded: key)], let deadline = s.deadline, deadline <= now else { return }
-        fail(s, RPCError(.deadlineExceeded, "deadline exceeded"))
+        s.deadlineTimer = nil
+        let budget = core.configuration.maxCallDuration
+        let why = s.timeout.map { $0 <= budget } ?? false
+            ? "deadline exceeded" : "deadline exceeded: the call ran longer than the server's per-call budget of \(budget)"
+        fail(s, RPCError(.deadlineExceeded, why))
     }
 
     override func sweep(now: ContinuousClock.Instant) -> Bool {
         guard let session else { return false }
+        let stall = core.configuration.stalledRequestTimeout
+        for s in streams.values where s.phase == .receiving && s.lastProgress + stall <= now {
+            fail(s, RPCError(.deadlineExceeded, "the request stalled: no data for \(stall); the stream is reset"))
+            releaseRequestBytes(s)
+        }
         if streams.isEmpty && lastActivity + core.configuration.idleTimeout <= now {
             _ = nghttp2_session_terminate_session(session, NG.noError)
             loop.markDirty(self)

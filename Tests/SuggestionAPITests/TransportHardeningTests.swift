@@ -1,0 +1,183 @@
+// Regression tests for what hostile or careless peers did to the transport: requests that never
+// finish, one connection taking the whole buffer budget, health checks starved by busy workers,
+// deadline timers kept after their calls, error messages larger than a client accepts.
+import Synchronization
+import Testing
+@testable import SuggestionAPI
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Minimal HTTP/2 frames for a peer that starts a gRPC request and never finishes it.
+enum RawH2 {
+    static let preface = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8)
+
+    static func frame(type: UInt8, flags: UInt8, stream: UInt32, _ payload: [UInt8]) -> [UInt8] {
+        let n = payload.count
+        return [UInt8(n >> 16 & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n & 0xFF), type, flags,
+                UInt8(stream >> 24 & 0x7F), UInt8(stream >> 16 & 0xFF), UInt8(stream >> 8 & 0xFF), UInt8(stream & 0xFF)] + payload
+    }
+
+    /// HPACK "literal header field without indexing, new name", no Huffman (RFC 7541 §6.2.2); names
+    /// and values under 127 bytes.
+    static func headerBlock(_ fields: [(String, String)]) -> [UInt8] {
+        var out: [UInt8] = []
+        for (name, value) in fields {
+            out.append(0x00)
+            out.append(UInt8(name.utf8.count))
+            out += Array(name.utf8)
+            out.append(UInt8(value.utf8.count))
+            out += Array(value.utf8)
+        }
+        return out
+    }
+
+    /// Preface, SETTINGS, and on stream `stream` a request for `path` announcing a `declared`-byte
+    /// message of which `sent` bytes follow, without END_STREAM.
+    static func unfinishedRequest(path: String, stream: UInt32 = 1, declared: Int, sent: Int, preface withPreface: Bool = true) -> [UInt8] {
+        var out = withPreface ? preface + frame(type: 4, flags: 0, stream: 0, []) : []
+        out += frame(type: 1, flags: 0x4, stream: stream, headerBlock([
+            (":method", "POST"), (":scheme", "http"), (":path", path), (":authority", "x"),
+            ("content-type", "application/grpc"), ("te", "trailers"),
+        ]))
+        let prefix: [UInt8] = [0, UInt8(declared >> 24 & 0xFF), UInt8(declared >> 16 & 0xFF), UInt8(declared >> 8 & 0xFF), UInt8(declared & 0xFF)]
+        let body = prefix + [UInt8](repeating: 7, count: sent - 5)
+        // DATA frames of at most 16,384 bytes, the default SETTINGS_MAX_FRAME_SIZE.
+        for start in stride(from: 0, to: body.count, by: 16_384) {
+            out += frame(type: 0, flags: 0, stream: stream, Array(body[start ..< min(start + 16_384, body.count)]))
+        }
+        return out
+    }
+}
+
+@Suite(.timeLimit(.minutes(1))) struct TransportHardeningTests {
+    @Test func stalledRequestIsResetAndItsBytesReleased() async throws {
+        let server = try startServer(Probe()) {
+            $0.maxBufferedRequestBytes = 100_000
+            $0.stalledRequestTimeout = .milliseconds(1500)
+        }
+        defer { stop(server) }
+        let peer = try RawSocket(port: server.boundPort)
+        peer.send(RawH2.unfinishedRequest(path: "/test.Echo/Echo", declared: 1_000_000, sent: 60_000))
+        let client = GRPCClient(host: "127.0.0.1", port: server.boundPort)
+        defer { client.close() }
+        let payload = [UInt8](repeating: 3, count: 60_000)
+        // While the stalled stream holds its 60 kB, a second 60 kB request does not fit the budget...
+        try await Task.sleep(for: .milliseconds(200))
+        let refused = await code { _ = try await client.unary(path: "/test.Echo/Echo", request: payload) }
+        #expect(refused?.code == .resourceExhausted)
+        // ...and once the stall timeout has reset it, the bytes are back.
+        try await Task.sleep(for: .seconds(2))
+        #expect(try await client.unary(path: "/test.Echo/Echo", request: payload) == payload)
+        #expect(!peer.readAvailable().isEmpty, "the stalled stream was answered")
+    }
+
+    @Test func oneConnectionCannotTakeTheWholeBudget() async throws {
+        let server = try startServer(Probe()) {
+            $0.maxBufferedRequestBytes = 250_000
+            $0.maxBufferedRequestBytesPerConnection = 100_000
+        }
+        defer { stop(server) }
+        // Three unfinished 60 kB requests on one connection: without a per-connection share they
+        // would hold 180 kB of the server's 250 kB.
+        let hog = try RawSocket(port: server.boundPort)
+        hog.send(RawH2.unfinishedRequest(path: "/test.Echo/Echo", stream: 1, declared: 1_000_000, sent: 60_000))
+        hog.send(RawH2.unfinishedRequest(path: "/test.Echo/Echo", stream: 3, declared: 1_000_000, sent: 60_000, preface: false))
+        hog.send(RawH2.unfinishedRequest(path: "/test.Echo/Echo", stream: 5, declared: 1_000_000, sent: 60_000, preface: false))
+        try await Task.sleep(for: .milliseconds(200))
+        let client = GRPCClient(host: "127.0.0.1", port: server.boundPort)
+        defer { client.close() }
+        let payload = [UInt8](repeating: 5, count: 95_000)
+        #expect(try await client.unary(path: "/test.Echo/Echo", request: payload) == payload)
+        let refused = await code { _ = try await client.unary(path: "/test.Echo/Echo", request: payload + payload) }
+        #expect(refused?.code == .resourceExhausted)
+        #expect(refused?.message.contains("this connection already holds 100000 bytes") == true)
+    }
+
+    @Test func inlineHandlersAnswerWhileEveryWorkerIsBusy() async throws {
+        let probe = Probe()
+        let server = try startServer(probe)
+        defer { stop(server) }
+        let client = GRPCClient(host: "127.0.0.1", port: server.boundPort)
+        defer { client.close() }
+        // More spinning calls than worker threads (one per core); each stops when its deadline
+        // cancels it (short: the test process's other tests share these threads).
+        let spinners = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) + 2
+        let busy = (0 ..< spinners).map { _ in Task { await code { _ = try await client.unary(path: "/test.Echo/Spin", request: [1], timeout: .milliseconds(700)) } } }
+        for _ in 0 ..< 200 where probe.startedSlow.load(ordering: .relaxed) < 2 { try await Task.sleep(for: .milliseconds(10)) }
+        let start = ContinuousClock.now
+        #expect(try await client.unary(path: "/test.Echo/Inline", request: [9], timeout: .seconds(5)) == [9])
+        #expect(start.duration(to: .now) < .seconds(1), "the inline handler did not wait for a worker")
+        for t in busy { #expect(await t.value?.code == .deadlineExceeded) }
+    }
+
+    @Test func callsOverTheServerBudgetGetDeadlineExceeded() async throws {
+        let server = try startServer(Probe()) { $0.maxCallDuration = .milliseconds(300) }
+        defer { stop(server) }
+        let client = GRPCClient(host: "127.0.0.1", port: server.boundPort)
+        defer { client.close() }
+        let error = await code { _ = try await client.unary(path: "/test.Echo/Sleep", request: []) }
+        #expect(error?.code == .deadlineExceeded)
+        #expect(error?.message.contains("per-call budget") == true)
+    }
+
+    @Test func longErrorMessagesAreCappedOnTheWire() async throws {
+        let server = try startServer(Probe())
+        defer { stop(server) }
+        let client = GRPCClient(host: "127.0.0.1", port: server.boundPort)
+        defer { client.close() }
+        let message = String(repeating: "é", count: 50_000)
+        let error = await code { _ = try await client.unary(path: "/test.Echo/Fail", request: Array(message.utf8)) }
+        #expect(error?.code == .invalidArgument)
+        #expect(error.map { $0.message.utf8.count <= RPCError.maxSentMessageBytes } == true)
+        #expect(error?.message.hasSuffix("(100000 bytes, cut)") == true)
+    }
+
+    @Test func cappedMessagesEndOnAScalarBoundary() {
+        #expect(RPCError.capped("short") == "short")
+        let capped = RPCError.capped(String(repeating: "ß", count: 1000), maxBytes: 101)
+        #expect(capped.utf8.count <= 101)
+        #expect(capped.hasPrefix("ßß") && capped.hasSuffix("(2000 bytes, cut)"))
+        #expect(!capped.contains("\u{FFFD}"))
+    }
+
+    @Test func timersAreRemovedWithTheirCalls() {
+        var heap = TimerHeap()
+        let now = ContinuousClock.now
+        let ids = (0 ..< 100).map { heap.push(deadline: now + .seconds(100 - $0), connection: 1, key: Int64($0)) }
+        for id in ids where id % 3 != 0 { heap.remove(id) }
+        heap.remove(999_999)
+        #expect(heap.count == ids.filter { $0 % 3 == 0 }.count)
+        var last = now
+        while let top = heap.peek {
+            #expect(top.deadline >= last, "still a min-heap after removals")
+            last = top.deadline
+            heap.remove(top.id)
+        }
+        #expect(heap.count == 0)
+    }
+}
+
+@Suite struct WireHardeningTests {
+    @Test func chunkSizesThatOverflowAreMalformed() {
+        let head = Array("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".utf8)
+        for size in ["7fffffffffffffff", "ffffffffffffffff", "10000000000000000"] {
+            let bytes = head + Array("\(size)\r\nabc\r\n0\r\n\r\n".utf8)
+            #expect(throws: RPCError.self) { _ = try HTTPResponse.parse(bytes, from: "api:443") }
+        }
+    }
+
+    @Test func stringsWithNULAreRefusedNotCut() throws {
+        // "3x" with the x turned into NUL inside the encoded list value.
+        let spec = ParameterSpec(name: "p", parameterType: .categorical, feasibleSpace: FeasibleSpace(list: ["3x"]))
+        var bytes = Experiment(name: "e", spec: ExperimentSpec(parameterSpecs: ExperimentSpec.ParameterSpecs(parameters: [spec]))).serializedBytes()
+        let at = try #require(bytes.firstIndex(of: UInt8(ascii: "x")))
+        bytes[at] = 0
+        let error = try #require(throws: RPCError.self) { _ = try Experiment(serializedBytes: bytes) }
+        #expect(error.code == .invalidArgument)
+        #expect(error.message.contains("NUL") && error.message.contains("list"))
+        // Bytes that happen to be 0 elsewhere (numbers, lengths) are fine.
+        let ok = Experiment(name: "e", spec: ExperimentSpec(parallelTrialCount: 0, maxTrialCount: 256))
+        #expect(try Experiment(serializedBytes: ok.serializedBytes()) == ok)
+    }
+}
