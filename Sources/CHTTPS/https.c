@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 #include "katib-https.h"
 
 #include <arpa/inet.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 static void fail(char *error, size_t error_len, const char *format, ...) {
@@ -37,20 +39,86 @@ static void append_tls_error(char *error, size_t error_len) {
     ERR_clear_error();
 }
 
-/// A blocking TCP connection to the first address of host:port that accepts within timeout_ms.
-static int connect_with_timeout(const char *host, int port, int timeout_ms, char *error, size_t error_len) {
+/// Milliseconds on the monotonic clock.
+static long long now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/// Milliseconds left until `deadline_ms` (at least 1 while any is left, 0 when none is).
+static int remaining_ms(long long deadline_ms) {
+    long long left = deadline_ms - now_ms();
+    return left <= 0 ? 0 : (left > 0x7fffffff ? 0x7fffffff : (int)left);
+}
+
+/// Sets the socket's read and write timeouts to what is left of the exchange's deadline; 0 when the
+/// deadline has passed.
+static int arm_socket_timeouts(int fd, long long deadline_ms) {
+    int left = remaining_ms(deadline_ms);
+    if (left == 0) return 0;
+    struct timeval tv = { .tv_sec = left / 1000, .tv_usec = (left % 1000) * 1000 };
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    return left;
+}
+
+/// Resolves host:port before `deadline_ms`. Numeric addresses need no lookup; names are looked up
+/// with getaddrinfo_a so that a slow resolver cannot hold the call past its deadline. A lookup that
+/// cannot be cancelled in time still owns its request block, which is then left to it (a few
+/// hundred bytes, only when DNS hangs).
+static int resolve(const char *host, const char *service, long long deadline_ms, struct addrinfo **out,
+                   char *error, size_t error_len) {
     struct addrinfo hints;
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
-    char service[16];
-    snprintf(service, sizeof service, "%d", port);
-    struct addrinfo *list = NULL;
-    int rc = getaddrinfo(host, service, &hints, &list);
+    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+    if (getaddrinfo(host, service, &hints, out) == 0) return 0;
+    struct lookup { struct gaicb request; struct addrinfo hints; char service[16]; } *lookup = calloc(1, sizeof *lookup);
+    char *name = strdup(host);
+    if (lookup == NULL || name == NULL) { free(lookup); free(name); fail(error, error_len, "out of memory"); return -1; }
+    lookup->hints = hints;
+    lookup->hints.ai_flags = AI_NUMERICSERV;
+    snprintf(lookup->service, sizeof lookup->service, "%s", service);
+    lookup->request.ar_name = name;
+    lookup->request.ar_service = lookup->service;
+    lookup->request.ar_request = &lookup->hints;
+    struct gaicb *list[1] = { &lookup->request };
+    int rc = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL);
     if (rc != 0) {
+        free(name); free(lookup);
         fail(error, error_len, "cannot resolve %s: %s", host, gai_strerror(rc));
         return -1;
     }
+    while (gai_error(&lookup->request) == EAI_INPROGRESS) {
+        int left = remaining_ms(deadline_ms);
+        if (left == 0) break;
+        struct timespec wait = { .tv_sec = left / 1000, .tv_nsec = (long)(left % 1000) * 1000000 };
+        gai_suspend((const struct gaicb *const *)list, 1, &wait);
+    }
+    rc = gai_error(&lookup->request);
+    if (rc == EAI_INPROGRESS) {
+        if (gai_cancel(&lookup->request) == EAI_CANCELED) { free(name); free(lookup); }
+        fail(error, error_len, "cannot resolve %s: no answer within the deadline", host);
+        return -1;
+    }
+    if (rc != 0) {
+        free(name); free(lookup);
+        fail(error, error_len, "cannot resolve %s: %s", host, gai_strerror(rc));
+        return -1;
+    }
+    *out = lookup->request.ar_result;
+    free(name); free(lookup);
+    return 0;
+}
+
+/// A blocking TCP connection to the first address of host:port that accepts before `deadline_ms`.
+static int connect_with_timeout(const char *host, int port, long long deadline_ms, char *error, size_t error_len) {
+    char service[16];
+    snprintf(service, sizeof service, "%d", port);
+    struct addrinfo *list = NULL;
+    if (resolve(host, service, deadline_ms, &list, error, error_len) != 0) return -1;
     int fd = -1;
     int last_errno = 0;
     for (struct addrinfo *a = list; a != NULL; a = a->ai_next) {
@@ -59,7 +127,7 @@ static int connect_with_timeout(const char *host, int port, int timeout_ms, char
         if (connect(fd, a->ai_addr, a->ai_addrlen) == 0) break;
         if (errno == EINPROGRESS) {
             struct pollfd p = { .fd = fd, .events = POLLOUT };
-            int ready = poll(&p, 1, timeout_ms);
+            int ready = poll(&p, 1, remaining_ms(deadline_ms));
             int so_error = 0;
             socklen_t len = sizeof so_error;
             if (ready == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &so_error, &len) == 0 && so_error == 0) break;
@@ -75,12 +143,10 @@ static int connect_with_timeout(const char *host, int port, int timeout_ms, char
         fail(error, error_len, "cannot connect to %s:%d: %s", host, port, strerror(last_errno));
         return -1;
     }
-    // Back to blocking mode, with per-operation timeouts.
+    // Back to blocking mode; every later read and write waits at most what is left of the deadline.
     int flags = fcntl(fd, F_GETFL);
     fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
-    struct timeval tv = { .tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000 };
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    arm_socket_timeouts(fd, deadline_ms);
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     return fd;
@@ -93,6 +159,7 @@ int katib_https_exchange(const char *host, int port, const char *ca_file,
     *response_len = 0;
     if (error && error_len) error[0] = 0;
     ERR_clear_error();
+    const long long deadline_ms = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
     if (ctx == NULL) {
@@ -109,7 +176,7 @@ int katib_https_exchange(const char *host, int port, const char *ca_file,
         return -1;
     }
 
-    int fd = connect_with_timeout(host, port, timeout_ms, error, error_len);
+    int fd = connect_with_timeout(host, port, deadline_ms, error, error_len);
     if (fd < 0) {
         SSL_CTX_free(ctx);
         return -1;
@@ -128,11 +195,12 @@ int katib_https_exchange(const char *host, int port, const char *ca_file,
     unsigned char ip[16];
     int is_ip = inet_pton(AF_INET, host, ip) == 1 || inet_pton(AF_INET6, host, ip) == 1;
     X509_VERIFY_PARAM *param = SSL_get0_param(ssl);
-    if (is_ip) {
-        X509_VERIFY_PARAM_set1_ip_asc(param, host);
-    } else {
-        SSL_set_tlsext_host_name(ssl, host);
-        X509_VERIFY_PARAM_set1_host(param, host, 0);
+    // A failed setup would leave the name unchecked, so it ends the exchange.
+    if (is_ip ? X509_VERIFY_PARAM_set1_ip_asc(param, host) != 1
+              : (SSL_set_tlsext_host_name(ssl, host) != 1 || X509_VERIFY_PARAM_set1_host(param, host, 0) != 1)) {
+        fail(error, error_len, "cannot set up verification of %s's certificate", host);
+        append_tls_error(error, error_len);
+        goto done;
     }
     if (SSL_connect(ssl) != 1) {
         long verify = SSL_get_verify_result(ssl);
@@ -148,6 +216,7 @@ int katib_https_exchange(const char *host, int port, const char *ca_file,
 
     size_t sent = 0;
     while (sent < request_len) {
+        if (!arm_socket_timeouts(fd, deadline_ms)) { fail(error, error_len, "no response from %s:%d within %d ms", host, port, timeout_ms); goto done; }
         int n = SSL_write(ssl, request + sent, (int)(request_len - sent));
         if (n <= 0) {
             fail(error, error_len, "sending the request to %s:%d failed", host, port);
@@ -171,6 +240,10 @@ int katib_https_exchange(const char *host, int port, const char *ca_file,
             if (bigger == NULL) { fail(error, error_len, "out of memory"); goto done; }
             buffer = bigger;
             capacity = grown;
+        }
+        if (!arm_socket_timeouts(fd, deadline_ms)) {
+            fail(error, error_len, "no complete response from %s:%d within %d ms", host, port, timeout_ms);
+            goto done;
         }
         errno = 0;
         int n = SSL_read(ssl, buffer + used, (int)(capacity - used));

@@ -5,16 +5,21 @@ import Algorithms
 /// and the Trial status update in Kubernetes. Nothing is kept between calls.
 public struct EarlyStoppingRulesService: EarlyStoppingService {
     public let trialStatus: KubernetesTrialStatus
+    /// Which DBManager addresses requests may name.
+    public let dbManagerPolicy: DBManagerPolicy
     /// Makes the log source for one call from `db_manager_address` (tests substitute their own).
     let logSource: @Sendable (DBManagerAddress) -> any ObservationLogSource
 
-    public init(trialStatus: KubernetesTrialStatus) {
+    public init(trialStatus: KubernetesTrialStatus, dbManagerPolicy: DBManagerPolicy = .katib) {
         self.trialStatus = trialStatus
+        self.dbManagerPolicy = dbManagerPolicy
         logSource = { DBManagerLogSource(address: $0) }
     }
 
-    init(trialStatus: KubernetesTrialStatus, logSource: @escaping @Sendable (DBManagerAddress) -> any ObservationLogSource) {
+    init(trialStatus: KubernetesTrialStatus, dbManagerPolicy: DBManagerPolicy = .any,
+         logSource: @escaping @Sendable (DBManagerAddress) -> any ObservationLogSource) {
         self.trialStatus = trialStatus
+        self.dbManagerPolicy = dbManagerPolicy
         self.logSource = logSource
     }
 
@@ -42,6 +47,7 @@ public struct EarlyStoppingRulesService: EarlyStoppingService {
         var closer: DBManagerLogSource?
         if needsLogs {
             let address = try DBManagerAddress(parsing: request.dbManagerAddress)
+            try dbManagerPolicy.check(address)
             logs = logSource(address)
             closer = logs as? DBManagerLogSource
         } else {

@@ -15,10 +15,14 @@ public struct DBManagerLogSource: ObservationLogSource {
     public let timeout: Duration
     let client: GRPCClient
 
+    /// The largest GetObservationLog reply read (RESOURCE_EXHAUSTED past it): 16 MiB holds some
+    /// 300,000 log entries of one metric, far more than a trial reports; up to 8 are read at once.
+    public static let maxReplyBytes = 16 << 20
+
     public init(address: DBManagerAddress, timeout: Duration = .seconds(10)) {
         self.address = address
         self.timeout = timeout
-        client = GRPCClient(host: address.host, port: address.port)
+        client = GRPCClient(host: address.host, port: address.port, maxMessageBytes: Self.maxReplyBytes)
     }
 
     public func values(trial: String, metric: String) async throws(RPCError) -> [Double] {
@@ -28,17 +32,15 @@ public struct DBManagerLogSource: ObservationLogSource {
             bytes = try await client.unary(path: MethodPath.getObservationLog, request: request.serializedBytes(), timeout: timeout)
         } catch {
             let code: StatusCode = error.code == .cancelled ? .cancelled : .unavailable
-            throw RPCError(code, "cannot read the \(metric) log of trial \(trial) from the DBManager at \(address): \(error.code): \(error.message)")
+            // Transport failures (refused, reset, closed, unreachable) are reported alike, so the
+            // service cannot be used to tell open ports from closed ones.
+            let why = error.code == .unavailable ? "the DBManager is unreachable" : "\(error.code): \(RPCError.capped(error.message, maxBytes: 200))"
+            throw RPCError(code, "cannot read the \(metric) log of trial \(trial) from the DBManager at \(address): \(why)")
         }
-        let reply: GetObservationLogReply
         do {
-            reply = try GetObservationLogReply(serializedBytes: bytes)
+            return try GetObservationLogReply.metricValues(bytes, metric: metric) { ValueFormatting.parseDouble($0.trimmingWhitespace()) }
         } catch {
             throw RPCError(.unavailable, "the DBManager at \(address) sent an undecodable GetObservationLog reply for trial \(trial)")
-        }
-        return (reply.observationLog?.metricLogs ?? []).compactMap { log in
-            guard let m = log.metric, m.name == metric || m.name.isEmpty else { return nil }
-            return ValueFormatting.parseDouble(m.value.trimmingWhitespace())
         }
     }
 
@@ -78,4 +80,36 @@ public struct DBManagerAddress: Sendable, CustomStringConvertible {
     }
 
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// Which `db_manager_address`es a GetEarlyStoppingRules request may make this service dial. The
+/// address comes from the request, so without a rule anyone who reaches port 6788 could make the
+/// service connect wherever it can (a port scanner, or a fake DBManager). Anything else is refused
+/// with INVALID_ARGUMENT before any connection is made.
+public struct DBManagerPolicy: Sendable {
+    /// Patterns `host:port`; `*` in the host matches one DNS label (no dots), `*` alone any host.
+    public var allowed: [String]
+
+    /// Katib's DBManager Service in any namespace, by every name cluster DNS gives it:
+    /// `katib-db-manager.<namespace>`, `.svc` and `.svc.cluster.local`, port 6789.
+    public static let katib = DBManagerPolicy(allowed: [
+        "katib-db-manager.*:6789", "katib-db-manager.*.svc:6789", "katib-db-manager.*.svc.cluster.local:6789",
+    ])
+    /// Any address (tests, or a DBManager under another name: list it instead where possible).
+    public static let any = DBManagerPolicy(allowed: ["*"])
+
+    public init(allowed: [String]) { self.allowed = allowed }
+
+    public func check(_ address: DBManagerAddress) throws(RPCError) {
+        let host = address.host.lowercased()
+        for pattern in allowed {
+            if pattern == "*" { return }
+            guard let colon = pattern.lastIndex(of: ":"), Int(pattern[pattern.index(after: colon)...]) == address.port else { continue }
+            let labels = pattern[..<colon].lowercased().split(separator: ".", omittingEmptySubsequences: false)
+            let hostLabels = host.split(separator: ".", omittingEmptySubsequences: false)
+            if labels.count == hostLabels.count
+                && zip(labels, hostLabels).allSatisfy({ $0 == "*" ? !$1.isEmpty : $0 == $1 }) { return }
+        }
+        throw .invalidArgument("db_manager_address \(address) is not allowed on this server (allowed: \(allowed.joined(separator: ", "))); Katib sends katib-db-manager.<namespace>:6789. Start the service with --dbmanager-allow HOST:PORT to admit another address")
+    }
 }

@@ -14,10 +14,16 @@ struct Options {
     var kubeTokenFile: String?
     var kubeCAFile: String?
     var kubeNamespace: String?
+    /// DBManager addresses admitted besides Katib's own (`DBManagerPolicy.katib`); "*" admits any.
+    var dbManagerAllowed: [String] = []
     /// nil serves every registered algorithm.
     var algorithms: Set<String>? = nil
     var eventLoops = ServerConfiguration().eventLoops
     var maxMessageBytes = 64 << 20
+    /// The per-call budget (`ServerConfiguration.maxCallDuration`), in seconds.
+    var maxCallSeconds = 60
+    /// `ServerConfiguration.stalledRequestTimeout`, in seconds.
+    var stalledRequestSeconds = 30
     var logCalls = true
     /// Print the algorithm names of the selected service, one per line, and exit.
     var listAlgorithms = false
@@ -45,6 +51,11 @@ struct Options {
           --max-message-bytes N     largest request or reply accepted (default 67108864 = 64 MiB);
                                     larger ones get RESOURCE_EXHAUSTED. Katib resends every trial on
                                     every call, so keep this generous.
+          --max-call-seconds N      per-call budget (default 60, Katib's own deadline): a call still
+                                    running after N seconds, or after its grpc-timeout if sooner,
+                                    gets DEADLINE_EXCEEDED and its work stops within ~100 ms
+          --stalled-request-seconds N  a request that sends no data for N seconds is reset and its
+                                    buffered bytes freed (default 30)
           --pbt-data-dir PATH       pbt: the suggestion volume (default /opt/katib/data, Katib's
                                     mount); each new trial's checkpoint directory is made there as
                                     a copy of its parent's. Ignored when PATH is not a directory;
@@ -59,6 +70,11 @@ struct Options {
           --kube-ca-file PATH       CA bundle that signs the API server's certificate
                                     (default: the service account's ca.crt)
           --kube-namespace NS       namespace of the Trials (default: the service account's)
+          --dbmanager-allow HOST:PORT  also admit this db_manager_address (repeatable; a * in HOST
+                                    matches one DNS label, "*" alone any address). By default only
+                                    Katib's katib-db-manager.<namespace>[.svc[.cluster.local]]:6789
+                                    is dialled; requests naming any other address get
+                                    INVALID_ARGUMENT without a connection being made
           --list-algorithms         print the algorithm names of the selected service, one per line
           -h, --help                show this help
 
@@ -121,8 +137,16 @@ struct Options {
             case "--kube-token-file": options.kubeTokenFile = try value(argument)
             case "--kube-ca-file": options.kubeCAFile = try value(argument)
             case "--kube-namespace": options.kubeNamespace = try value(argument)
+            case "--dbmanager-allow":
+                let pattern = try value(argument)
+                guard pattern == "*" || (pattern.contains(":") && Int(pattern[pattern.index(after: pattern.lastIndex(of: ":")!)...]) != nil) else {
+                    throw UsageError(message: "--dbmanager-allow takes HOST:PORT (or \"*\"), got \"\(pattern)\"")
+                }
+                options.dbManagerAllowed.append(pattern)
             case "--event-loops": options.eventLoops = try integer(argument, in: 1...256)
             case "--max-message-bytes": options.maxMessageBytes = try integer(argument, in: 1024...(1 << 31 - 1))
+            case "--max-call-seconds": options.maxCallSeconds = try integer(argument, in: 1...86_400)
+            case "--stalled-request-seconds": options.stalledRequestSeconds = try integer(argument, in: 1...86_400)
             case "--quiet": options.logCalls = false
             case "--list-algorithms": options.listAlgorithms = true
             case "--pbt-data-dir": options.pbtDataDirectory = try value(argument)

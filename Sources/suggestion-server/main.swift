@@ -19,7 +19,7 @@ do {
     }
     options = parsed
 } catch {
-    logLine("suggestion-server: \(error.message)\n\n\(Options.usage(algorithms: known))")
+    writeStandardError("suggestion-server: \(error.message)\n\n\(Options.usage(algorithms: known))")
     exit(2)
 }
 
@@ -29,12 +29,13 @@ if options.listAlgorithms {
 }
 
 var handlers: [String: UnaryHandler]
+let health: HealthService
 switch options.service {
 case .suggestions:
     let algorithms = PBTCheckpointService(base: AlgorithmService(enabledAlgorithms: options.algorithms),
                                           dataDirectory: options.pbtDataDirectory)
     handlers = options.logCalls ? LoggingSuggestionService(base: algorithms).handlers() : algorithms.handlers()
-    handlers.merge(HealthService(services: ["api.v1.beta1.Suggestion"]).handlers()) { a, _ in a }
+    health = HealthService(services: ["api.v1.beta1.Suggestion"])
 case .earlyStopping:
     var access = KubernetesAccess()
     if let api = options.kubeAPI {
@@ -44,9 +45,10 @@ case .earlyStopping:
     if let f = options.kubeTokenFile { access.tokenFile = f }
     if let f = options.kubeCAFile { access.caFile = f }
     if let ns = options.kubeNamespace { access.namespace = ns }
-    let service = EarlyStoppingRulesService(trialStatus: KubernetesTrialStatus(access: access))
+    let policy = DBManagerPolicy(allowed: DBManagerPolicy.katib.allowed + options.dbManagerAllowed)
+    let service = EarlyStoppingRulesService(trialStatus: KubernetesTrialStatus(access: access), dbManagerPolicy: policy)
     handlers = options.logCalls ? LoggingEarlyStoppingService(base: service).handlers() : service.handlers()
-    handlers.merge(HealthService(services: ["api.v1.beta1.EarlyStopping"]).handlers()) { a, _ in a }
+    health = HealthService(services: ["api.v1.beta1.EarlyStopping"])
 }
 
 var configuration = ServerConfiguration()
@@ -54,7 +56,9 @@ configuration.host = options.host
 configuration.port = options.port
 configuration.eventLoops = options.eventLoops
 configuration.maxMessageBytes = options.maxMessageBytes
-let server = GRPCServer(configuration: configuration, handlers: handlers)
+configuration.maxCallDuration = .seconds(options.maxCallSeconds)
+configuration.stalledRequestTimeout = .seconds(options.stalledRequestSeconds)
+let server = GRPCServer(configuration: configuration, handlers: handlers, inlineHandlers: health.inlineHandlers())
 
 do {
     try server.start()
@@ -63,13 +67,17 @@ do {
     exit(1)
 }
 
-let signalSources = stopOnSignals(server)
+do {
+    try stopOnSignals(server)
+} catch {
+    logLine("suggestion-server: \(error.message)")
+    exit(1)
+}
 
 let served = options.service == .suggestions
     ? (options.algorithms.map { Array($0) } ?? known).sorted().joined(separator: ",")
     : StoppingAlgorithms.names.joined(separator: ",")
-logLine("suggestion-server: \(options.service.rawValue) listening on \(options.host):\(server.boundPort) event_loops=\(options.eventLoops) max_message_bytes=\(options.maxMessageBytes) algorithms=\(served)")
+logLine("suggestion-server: \(options.service.rawValue) listening on \(options.host):\(server.boundPort) event_loops=\(options.eventLoops) max_message_bytes=\(options.maxMessageBytes) max_call_seconds=\(options.maxCallSeconds) algorithms=\(served)")
 server.waitUntilStopped()
-withExtendedLifetime(signalSources) {}
 logLine("suggestion-server: stopped")
 exit(0)

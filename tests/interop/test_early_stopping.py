@@ -184,7 +184,7 @@ def kube(certs):
 def start_early_stopping(certs, kube_port, ca="ca.crt"):
     return Server("--service", "early-stopping", "--kube-api", f"https://127.0.0.1:{kube_port}",
                   "--kube-token-file", str(certs / "token"), "--kube-ca-file", str(certs / ca),
-                  "--kube-namespace", NAMESPACE)
+                  "--kube-namespace", NAMESPACE, "--dbmanager-allow", "*")
 
 
 @pytest.fixture(scope="module")

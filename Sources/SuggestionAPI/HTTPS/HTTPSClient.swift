@@ -124,7 +124,7 @@ extension HTTPResponse {
                 guard let size = Int(sizeText.trimmingCharacters(" \t"), radix: 16), size >= 0 else { throw bad("chunk size") }
                 i = lineEnd + 2
                 if size == 0 { break }
-                guard rest.count - i >= size + 2 else { throw bad("truncated chunk") }
+                guard size <= rest.count - i - 2 else { throw bad("truncated chunk") }   // size + 2 could overflow
                 body += rest[i..<(i + size)]
                 i += size + 2
             }
