@@ -5,8 +5,10 @@ import SuggestionAPI
 ///
 /// Settings (Katib's names):
 /// - `r_l` (required): maximum resource R > 0 per configuration, in units where the minimum is 1;
-/// - `resource_name` (required): the INT or DOUBLE parameter that receives the resource; its
-///   feasible space must contain every rung resource R·η^(−s_max) … R (Katib ignores the range);
+/// - `resource_name` (required): the INT or DOUBLE parameter that receives the resource (it may be
+///   the only parameter). A rung resource R·η^(i−s) outside its feasible space is clamped into it
+///   (Katib ignores the range and sends `str(int(r))`): with INT [1, 1] every rung trains with 1, a
+///   valid if degenerate Hyperband; with INT [1, 5] and R = 9, η = 3 the rungs get 1, 3, 5;
 /// - `eta` (default 3): reduction factor, a number > 1;
 /// - `random_state`.
 /// Katib's own state settings (`s_max`, `b_l`, `r`, `n`, `current_s`, `current_i`,
@@ -56,8 +58,6 @@ public struct HyperbandSampler: Sampler {
         let eta = problem.settings.real("eta") ?? 3
         let resource = try ResourceParameter.locate(problem.space, name: resourceName, algorithm: algorithm)
         let schedule = HyperbandSchedule(maxResource: rl, eta: eta)
-        try resource.check(rungResources: schedule.rungResources(s: schedule.sMax),
-                           what: "r_l \(ValueFormatting.formatDouble(rl)) and eta \(ValueFormatting.formatDouble(eta)) (s_max \(schedule.sMax))")
         return HyperbandEngine(code: code, algorithm: algorithm, schedule: schedule, resource: resource)
     }
 

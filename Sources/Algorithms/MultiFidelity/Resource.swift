@@ -19,16 +19,16 @@ struct ResourceParameter: Sendable {
         }
         switch space.parameters[index].domain {
         case .int(let r), .double(let r):
-            if space.parameters.count < 2 {
-                throw .invalidArgument("\(algorithm) needs at least one parameter besides the resource parameter \(name) to tune")
-            }
+            // The resource may be the only parameter (Katib accepts that too): then every
+            // configuration is the same and the schedule only varies the budget.
             return ResourceParameter(index: index, name: name, range: r)
         case let d:
             throw .invalidArgument("resource parameter \(name) is \(d.typeName); \(setting) must name an INT or DOUBLE parameter")
         }
     }
 
-    /// The valid value of the parameter nearest to `resource` (INT: rounded; stepped: on the lattice).
+    /// The valid value of the parameter nearest to `resource` (INT: rounded; stepped: on the lattice):
+    /// a rung resource outside [min, max] is clamped into it (hyperband and bohb rely on this).
     func value(_ resource: Double) -> ParameterValue {
         let v = range.nearest(resource)
         return range.isInteger ? .integer(Int64(v)) : .real(v)
@@ -45,7 +45,9 @@ struct ResourceParameter: Sendable {
 
     /// Checks that every rung resource is representable: within [min, max] of the parameter, and, after
     /// rounding to the parameter's lattice, distinct from its neighbours (else two rungs would train for
-    /// the same budget). `what` names the settings that produced them, for the message.
+    /// the same budget). `what` names the settings that produced them, for the message. Used by asha,
+    /// whose min_resource and max_resource are explicit; hyperband and bohb clamp instead (Katib's
+    /// hyperband takes r_l whatever the parameter's range says).
     func check(rungResources: [Double], what: String) throws(RPCError) {
         let tolerance = 1e-9 * Swift.max(abs(range.high), abs(range.low), 1)
         guard let lo = rungResources.first, let hi = rungResources.last else { return }

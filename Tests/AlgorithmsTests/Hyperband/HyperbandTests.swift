@@ -37,16 +37,36 @@ import SuggestionAPI
                       mentions: "value of resource_name setting must be in parameters")
         expectInvalid(experiment(params + [param("opt", .categorical, list: ["a"])], algorithm: "hyperband",
                                  settings: [("r_l", "9"), ("resource_name", "opt")]), mentions: "INT or DOUBLE")
-        expectInvalid(experiment([param("epochs", .int, "1", "9")], algorithm: "hyperband",
-                                 settings: [("r_l", "9"), ("resource_name", "epochs")]), mentions: "besides the resource")
-        // Katib's example: num-epochs 1..1 with r_l 2 (Katib ignores the range); here the range must fit.
-        expectInvalid(experiment([param("lr", .double, "0.01", "0.03"), param("num-epochs", .int, "1", "1")],
-                                 algorithm: "hyperband", settings: [("r_l", "2"), ("eta", "2"), ("resource_name", "num-epochs")]),
-                      mentions: "widen its feasible_space")
+        // The resource alone is accepted (Katib accepts it too).
+        #expect(rpcError { () throws(RPCError) in try AlgorithmService().resolve(experiment([param("epochs", .int, "1", "9")],
+            algorithm: "hyperband", settings: [("r_l", "9"), ("resource_name", "epochs")])) } == nil)
         // Katib's state settings are accepted (an experiment moved from Katib's service).
         let moved = experiment(params, algorithm: "hyperband", settings: [("r_l", "9"), ("resource_name", "epochs"),
             ("current_s", "-1"), ("evaluating_trials", "3"), ("b_l", "27.0")], parallel: 1)
         #expect(rpcError { () throws(RPCError) in try AlgorithmService().resolve(moved) } == nil)
+    }
+
+    /// Katib's examples/v1beta1/hp-tuning/hyperband.yaml: r_l 2, η 2, num-epochs INT [1, 1]; the rungs
+    /// (1, 2) are clamped into the range, so every trial trains one epoch, as on Katib.
+    @Test func katibsHyperbandExampleRunsToMaxTrialCount() throws {
+        let params = [param("lr", .double, "0.01", "0.03"), param("num-layers", .int, "2", "5"),
+                      param("optimizer", .categorical, list: ["sgd", "adam", "ftrl"]), param("num-epochs", .int, "1", "1")]
+        let settings = [("resource_name", "num-epochs"), ("eta", "2"), ("r_l", "2")]
+        #expect(rpcError { () throws(RPCError) in try AlgorithmService().validate(experiment(params, algorithm: "hyperband", settings: settings, maxTrials: 2, parallel: 2)) } == nil)
+        for (parallel, maxTrials) in [(2, 2), (3, 12)] {
+            var sim = SimulatedKatib(params: params, algorithm: "hyperband", settings: settings, parallel: parallel, maxTrials: maxTrials) { a, _ in
+                Double(a["lr"]!)! * 10 + Double(a["num-layers"]!)!
+            }
+            try sim.run()
+            #expect(sim.finished >= maxTrials)
+            #expect(sim.runs.allSatisfy { $0.assignments["num-epochs"] == "1" })
+        }
+        // Only the resource, and a range narrower than the rungs: clamped (1, 3, 5 for R 9, η 3 on [1, 5]).
+        var only = SimulatedKatib(params: [param("epochs", .int, "1", "5")], algorithm: "hyperband",
+                                  settings: [("r_l", "9"), ("resource_name", "epochs")], parallel: 4, maxTrials: 30) { a, _ in Double(a["epochs"]!)! }
+        try only.run()
+        #expect(Set(only.runs.compactMap { $0.assignments["epochs"] }).isSubset(of: ["1", "3", "5"]))
+        #expect(only.runs.contains { $0.assignments["epochs"] == "5" })
     }
 
     @Test func firstBracketWithKatibsExampleShape() throws {
