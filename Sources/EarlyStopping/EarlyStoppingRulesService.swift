@@ -9,17 +9,23 @@ public struct EarlyStoppingRulesService: EarlyStoppingService {
     public let dbManagerPolicy: DBManagerPolicy
     /// Makes the log source for one call from `db_manager_address` (tests substitute their own).
     let logSource: @Sendable (DBManagerAddress) -> any ObservationLogSource
+    /// Receives remarks about a call (`StoppingContext.notes`), with the experiment's name.
+    let notes: @Sendable (_ experiment: String, _ note: String) -> Void
 
-    public init(trialStatus: KubernetesTrialStatus, dbManagerPolicy: DBManagerPolicy = .katib) {
+    public init(trialStatus: KubernetesTrialStatus, dbManagerPolicy: DBManagerPolicy = .katib,
+                notes: @escaping @Sendable (_ experiment: String, _ note: String) -> Void = { _, _ in }) {
         self.trialStatus = trialStatus
         self.dbManagerPolicy = dbManagerPolicy
+        self.notes = notes
         logSource = { DBManagerLogSource(address: $0) }
     }
 
     init(trialStatus: KubernetesTrialStatus, dbManagerPolicy: DBManagerPolicy = .any,
+         notes: @escaping @Sendable (_ experiment: String, _ note: String) -> Void = { _, _ in },
          logSource: @escaping @Sendable (DBManagerAddress) -> any ObservationLogSource) {
         self.trialStatus = trialStatus
         self.dbManagerPolicy = dbManagerPolicy
+        self.notes = notes
         self.logSource = logSource
     }
 
@@ -54,8 +60,11 @@ public struct EarlyStoppingRulesService: EarlyStoppingService {
             logs = NoLogs()
         }
         defer { closer?.close() }
+        let experiment = request.experiment?.name ?? ""
+        let notes = self.notes
         let context = StoppingContext(objectiveMetric: objective.objectiveMetricName, objectiveType: objective.type,
-                                      settings: settings, trials: request.trials, logs: logs)
+                                      settings: settings, trials: request.trials, logs: logs,
+                                      notes: { notes(experiment, $0) })
         return GetEarlyStoppingRulesReply(earlyStoppingRules: try await algorithm.rules(context))
     }
 

@@ -9,8 +9,10 @@ import Algorithms
 /// (`quantile`, numpy's linear definition) of the m_j at p for MAXIMIZE (comparison LESS: stop when
 /// the best value so far is below it) and at 1 − p for MINIMIZE (comparison GREATER). So the
 /// stopped trials are those in the worst p of the distribution; p = 0.5 is the median for both.
-/// Fewer than `min_trials_required` succeeded trials: no rule. EARLYSTOPPED, FAILED and unfinished
-/// trials never contribute (their logs are short or broken).
+/// EARLYSTOPPED, FAILED and unfinished trials never contribute (their logs are short or broken). A
+/// succeeded trial whose log has no numeric value of the objective (a collector that never reported
+/// it) is skipped and counted in `context.notes`, never an error: one such trial must not stall every
+/// later call. Fewer than `min_trials_required` usable trials: no rule.
 struct QuantileRule: Sendable {
     let p: Double
 
@@ -19,7 +21,14 @@ struct QuantileRule: Sendable {
         let startStep = Int(context.settings.integer("start_step") ?? 4)
         let succeeded = context.trials.filter { $0.status?.condition == .succeeded }.map(\.name)
         guard succeeded.count >= minTrials else { return [] }
-        let means = try await fetchMeans(succeeded, metric: context.objectiveMetric, first: startStep, from: context.logs)
+        let fetched = try await fetchMeans(succeeded, metric: context.objectiveMetric, first: startStep, from: context.logs)
+        let means = fetched.compactMap { $0 }
+        if means.count < fetched.count {
+            let skipped = zip(succeeded, fetched).filter { $0.1 == nil }.map(\.0)
+            context.notes("skipped \(skipped.count) succeeded trial\(skipped.count == 1 ? "" : "s") without numeric \(context.objectiveMetric) values in the observation log: "
+                + skipped.prefix(5).joined(separator: ", ") + (skipped.count > 5 ? ", ..." : ""))
+        }
+        guard means.count >= minTrials else { return [] }
         let maximize = context.objectiveType == .maximize
         let value = quantile(means, maximize ? p : 1 - p)
         return [EarlyStoppingRule(name: context.objectiveMetric, value: ValueFormatting.formatDouble(value),
@@ -28,12 +37,13 @@ struct QuantileRule: Sendable {
 }
 
 /// Fetches the logs of `trials` with at most `maxConcurrent` calls in flight and returns the mean of
-/// each trial's first `first` values, in `trials` order. A trial with no usable value is UNAVAILABLE.
+/// each trial's first `first` values, in `trials` order; nil for a trial with no usable value. A
+/// source that fails (DBManager unreachable) fails the whole call with its status.
 func fetchMeans(_ trials: [String], metric: String, first: Int, from source: any ObservationLogSource,
-                maxConcurrent: Int = 8) async throws(RPCError) -> [Double] {
+                maxConcurrent: Int = 8) async throws(RPCError) -> [Double?] {
     let outcome = await withTaskGroup(of: (Int, Result<[Double], RPCError>).self,
-                                      returning: Result<[Double], RPCError>.self) { group in
-        var results = [Double](repeating: 0, count: trials.count)
+                                      returning: Result<[Double?], RPCError>.self) { group in
+        var results = [Double?](repeating: nil, count: trials.count)
         var next = 0
         var inFlight = 0
         while next < trials.count || inFlight > 0 {
@@ -59,13 +69,7 @@ func fetchMeans(_ trials: [String], metric: String, first: Int, from source: any
                 group.cancelAll()
                 return .failure(error)
             case .success(let values):
-                guard let mean = meanOfFirst(values, first) else {
-                    group.cancelAll()
-                    return .failure(RPCError(.unavailable,
-                        "succeeded trial \(trials[index]) has no numeric \(metric) values in its observation log; "
-                        + "early stopping needs the logs of every succeeded trial (is its metrics collector reporting \(metric)?)"))
-                }
-                results[index] = mean
+                results[index] = meanOfFirst(values, first)
             }
         }
         return .success(results)

@@ -11,14 +11,17 @@ public struct StoppingContext: Sendable {
     public var trials: [Trial]
     /// Where per-trial metric logs come from (Katib's DBManager in production).
     public var logs: any ObservationLogSource
+    /// Receives remarks a person should see (trials skipped for want of logs); the server logs them.
+    public var notes: @Sendable (String) -> Void
 
     public init(objectiveMetric: String, objectiveType: ObjectiveType, settings: Settings, trials: [Trial],
-                logs: any ObservationLogSource) {
+                logs: any ObservationLogSource, notes: @escaping @Sendable (String) -> Void = { _ in }) {
         self.objectiveMetric = objectiveMetric
         self.objectiveType = objectiveType
         self.settings = settings
         self.trials = trials
         self.logs = logs
+        self.notes = notes
     }
 }
 

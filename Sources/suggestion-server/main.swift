@@ -46,7 +46,8 @@ case .earlyStopping:
     if let f = options.kubeCAFile { access.caFile = f }
     if let ns = options.kubeNamespace { access.namespace = ns }
     let policy = DBManagerPolicy(allowed: DBManagerPolicy.katib.allowed + options.dbManagerAllowed)
-    let service = EarlyStoppingRulesService(trialStatus: KubernetesTrialStatus(access: access), dbManagerPolicy: policy)
+    let service = EarlyStoppingRulesService(trialStatus: KubernetesTrialStatus(access: access), dbManagerPolicy: policy,
+                                            notes: { experiment, note in logLine("GetEarlyStoppingRules experiment=\(experiment) note=\(logQuoted(note))") })
     handlers = options.logCalls ? LoggingEarlyStoppingService(base: service).handlers() : service.handlers()
     health = HealthService(services: ["api.v1.beta1.EarlyStopping"])
 }

@@ -21,6 +21,13 @@ final class FakeLogs: ObservationLogSource, @unchecked Sendable {
     }
 }
 
+final class NoteLog: @unchecked Sendable {
+    private let lock = Mutex()
+    private var notes: [String] = []
+    func add(_ note: String) { lock.run { notes.append(note) } }
+    var all: [String] { lock.run { notes } }
+}
+
 final class Mutex: @unchecked Sendable {
     private var flag = pthread_mutex_t()
     init() { pthread_mutex_init(&flag, nil) }
@@ -100,19 +107,21 @@ func service(_ logs: FakeLogs) -> EarlyStoppingRulesService {
         #expect(logs.asked.isEmpty)
     }
 
-    @Test func succeededTrialWithoutLogsIsUnavailableNamingIt() async {
-        let logs = FakeLogs(["a": [1], "b": [2]])
-        await #expect(throws: RPCError.self) {
-            _ = try await service(logs).getEarlyStoppingRules(request("medianstop", trials: [
-                trial("a", .succeeded), trial("b", .succeeded), trial("silent", .succeeded)]))
-        }
-        do {
-            _ = try await service(logs).getEarlyStoppingRules(request("medianstop", trials: [
-                trial("a", .succeeded), trial("b", .succeeded), trial("silent", .succeeded)]))
-        } catch {
-            #expect(error.code == .unavailable)
-            #expect(error.message.contains("silent"))
-        }
+    /// A succeeded trial whose log is empty used to make every call UNAVAILABLE, so Katib retried
+    /// forever and the experiment never got rules again: it is now skipped and noted.
+    @Test func succeededTrialsWithoutLogsAreSkippedAndNoted() async throws {
+        let logs = FakeLogs(["a": [1], "b": [2], "c": [4]])
+        let noted = NoteLog()
+        let s = EarlyStoppingRulesService(trialStatus: KubernetesTrialStatus(access: KubernetesAccess()),
+                                          notes: { e, n in noted.add("\(e): \(n)") }, logSource: { _ in logs })
+        let reply = try await s.getEarlyStoppingRules(request("medianstop", trials: [
+            trial("a", .succeeded), trial("b", .succeeded), trial("silent", .succeeded), trial("c", .succeeded)]))
+        #expect(reply.earlyStoppingRules.map(\.value) == ["2"], "median of 1, 2, 4: the silent trial left out")
+        #expect(noted.all == ["e: skipped 1 succeeded trial without numeric accuracy values in the observation log: silent"])
+        // Only the usable trials count towards min_trials_required.
+        let few = try await s.getEarlyStoppingRules(request("medianstop", trials: [
+            trial("a", .succeeded), trial("b", .succeeded), trial("silent", .succeeded)]))
+        #expect(few.earlyStoppingRules.isEmpty)
     }
 
     @Test func unreachableSourceIsReported() async {

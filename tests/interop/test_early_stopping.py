@@ -292,13 +292,15 @@ def test_minimize_gives_greater_and_too_few_trials_give_no_rule(es_stub, dbmanag
     assert list(reply.early_stopping_rules) == []
 
 
-def test_trial_without_logs_is_unavailable_naming_it(es_stub, dbmanager):
-    dbmanager.logs.update({"a1": [("accuracy", "1")], "a2": [("accuracy", "2")]})
-    code, details = code_of(lambda: es_stub.GetEarlyStoppingRules(api_pb2.GetEarlyStoppingRulesRequest(
+def test_trials_without_logs_never_block_early_stopping(es, es_stub, dbmanager):
+    dbmanager.logs.update({"a1": [("accuracy", "1")], "a2": [("accuracy", "2")], "a3": [("accuracy", "6")]})
+    request = api_pb2.GetEarlyStoppingRulesRequest(
         experiment=spec(), db_manager_address=dbmanager.address,
-        trials=[es_trial("a1"), es_trial("a2"), es_trial("silent-trial")]), timeout=30))
-    assert code == grpc.StatusCode.UNAVAILABLE
-    assert "silent-trial" in details
+        trials=[es_trial("a1"), es_trial("a2"), es_trial("silent-trial"), es_trial("a3")])
+    for _ in range(2):   # every call, not only the first
+        reply = es_stub.GetEarlyStoppingRules(request, timeout=30)
+        assert [float(r.value) for r in reply.early_stopping_rules] == [2.0]
+    assert "skipped 1 succeeded trial" in es.logs() and "silent-trial" in es.logs()
 
 
 def test_unreachable_dbmanager_is_unavailable_naming_the_address(es_stub):
