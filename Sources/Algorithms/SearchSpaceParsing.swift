@@ -139,6 +139,11 @@ extension SearchSpace {
             throw .invalidArgument("\(what()) needs \(field); min and max are required")
         }
         if integer {
+            if field == "step", let d = ValueFormatting.parseDouble(text), d != d.rounded() {
+                // Katib's hyperopt services (random, tpe) quantise such a step from 0 and truncate,
+                // so step 0.8 on [1, 5] gives 1, 2, 3, 4 unevenly; its other services fail on it.
+                throw .invalidArgument("\(what()): step \(text) is not an integer, and an INT parameter takes whole numbers only; use an integer step (e.g. 1), or make the parameter DOUBLE with step \(text), or DISCRETE with the exact values you want")
+            }
             guard let v = ValueFormatting.parseInteger(text) else {
                 throw .invalidArgument("\(what()): \(field) \"\(text)\" is not an integer; INT min, max and step must be integers within ±2^53")
             }
