@@ -16,6 +16,7 @@ enum Math {
     @inline(__always) static func complementaryError(_ x: Double) -> Double { erfc(x) }
     @inline(__always) static func power(_ x: Double, _ y: Double) -> Double { pow(x, y) }
     @inline(__always) static func cos(_ x: Double) -> Double { Glibc.cos(x) }
+    @inline(__always) static func sin(_ x: Double) -> Double { Glibc.sin(x) }
     @inline(__always) static func tanh(_ x: Double) -> Double { Glibc.tanh(x) }
 
     /// Φ(b) − Φ(a) for a <= b, the standard normal mass of [a, b], computed on the side of the

@@ -28,10 +28,11 @@ def history(n, seed=0):
     return out
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name,extra", [(n, []) for n in NAMES] + [
+    ("bayesianoptimization", [("base_estimator", e)]) for e in ("RF", "ET", "GBRT")])
 @pytest.mark.parametrize("count", [1, 5])
-def test_model_based_suggestions_over_a_socket(stub, name, count):
-    exp = experiment(PARAMS, algorithm=name, settings=[("random_state", "11")], name=f"mb-{name}")
+def test_model_based_suggestions_over_a_socket(stub, name, extra, count):
+    exp = experiment(PARAMS, algorithm=name, settings=[("random_state", "11")] + extra, name=f"mb-{name}")
     req = api_pb2.GetSuggestionsRequest(experiment=exp, trials=history(40), current_request_number=count,
                                         total_request_number=40 + count)
     stub.ValidateAlgorithmSettings(api_pb2.ValidateAlgorithmSettingsRequest(experiment=exp), timeout=10)
@@ -56,7 +57,7 @@ def test_model_based_suggestions_over_a_socket(stub, name, count):
     ("tpe", [("n_EI_candidates", "0")], "n_EI_candidates"),
     ("multivariate-tpe", [("n_startup_trials", "x")], "n_startup_trials"),
     ("multivariate-tpe", [("seed", "1")], "unknown setting seed"),
-    ("bayesianoptimization", [("base_estimator", "GBRT")], "only GP"),
+    ("bayesianoptimization", [("base_estimator", "XGB")], "base_estimator"),
     ("bayesianoptimization", [("acq_func", "foo")], "acq_func"),
     ("cmaes", [("restart_strategy", "lpop")], "restart_strategy"),
     ("cmaes", [("sigma", "-1")], "sigma"),

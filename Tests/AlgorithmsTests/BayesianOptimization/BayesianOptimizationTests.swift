@@ -94,13 +94,61 @@ import SuggestionAPI
         #expect(pairs(reply) == pairs(try AlgorithmService().suggestions(request(exp, trials: trials.reversed(), count: 4))))
     }
 
+    /// Katib's scikit-optimize service accepts RF, ET and GBRT; so does this one, with every
+    /// acquisition function, pending trials as liars, and batches without duplicates.
+    @Test(arguments: ["RF", "ET", "GBRT"])
+    func treeSurrogatesServeEveryAcquisition(_ estimator: String) throws {
+        let space = Self.space + [param("c", .categorical, list: ["a", "b", "c"]), param("k", .int, "1", "8")]
+        var trials: [Trial] = []
+        for i in 0..<12 {
+            trials.append(trial("t\(i)", [("x", "\(Double(i) - 4)"), ("y", "\(i)"), ("c", ["a", "b", "c"][i % 3]), ("k", "\(i % 8 + 1)")],
+                                metric: "loss", value: "\(Double((i * 5) % 8))"))
+        }
+        trials.append(trial("p0", [("x", "1"), ("y", "1"), ("c", "a"), ("k", "1")], .running))
+        for acq in ["gp_hedge", "EI", "PI", "LCB"] {
+            let exp = experiment(space, algorithm: "bayesianoptimization",
+                                 settings: [("base_estimator", estimator), ("acq_func", acq), ("n_initial_points", "5")],
+                                 objective: .minimize, metric: "loss")
+            let reply = try AlgorithmService().suggestions(request(exp, trials: trials, count: 3))
+            #expect(Set(pairs(reply)).count == 3, "\(estimator)/\(acq): a batch without duplicates")
+            #expect(pairs(reply) == pairs(try AlgorithmService().suggestions(request(exp, trials: trials.reversed(), count: 3))))
+        }
+    }
+
+    /// Katib's examples/v1beta1/hp-tuning/bayesian-optimization.yaml (random_state 10, parallel 3,
+    /// 12 trials) with each base_estimator, through the controller simulation (failures, vanishing
+    /// trials, restarts between calls); n_initial_points 3 so that the surrogate proposes most trials.
+    @Test(arguments: ["GP", "RF", "ET", "GBRT"])
+    func katibsExampleRunsWithEveryBaseEstimator(_ estimator: String) throws {
+        let params = [param("lr", .double, "0.01", "0.03"), param("num-layers", .int, "2", "5"),
+                      param("optimizer", .categorical, list: ["sgd", "adam", "ftrl"])]
+        var sim = SimulatedKatib(params: params, algorithm: "bayesianoptimization",
+                                 settings: [("random_state", "10"), ("base_estimator", estimator), ("n_initial_points", "3")],
+                                 parallel: 3, maxTrials: 12) { a, _ in
+            Double(a["lr"]!)! * 10 + Double(a["num-layers"]!)! / 10 + (a["optimizer"] == "adam" ? 0.2 : 0)
+        }
+        try sim.run()
+        #expect(sim.finished >= 12)
+    }
+
+    @Test(arguments: ["RF", "ET", "GBRT"])
+    func treeSurrogatesBeatRandomOnBranin(_ estimator: String) throws {
+        var ours: [Double] = [], random: [Double] = []
+        for seed in 0..<3 {
+            ours.append(try closedLoop("bayesianoptimization", Self.space, settings: [("random_state", "\(seed)"), ("base_estimator", estimator)],
+                                       budget: 40, TPESamplerTests.branin))
+            random.append(try closedLoop("random", Self.space, settings: [("random_state", "\(seed)")], budget: 40, TPESamplerTests.branin))
+        }
+        #expect(median(ours) < median(random), "\(estimator) \(ours) vs random \(random)")
+    }
+
     @Test func settings() {
         for s in [[("base_estimator", "GP"), ("n_initial_points", "0"), ("acq_func", "PIps"), ("acq_optimizer", "lbfgs"),
                    ("random_state", "3")]] {
             #expect(rpcError { () throws(RPCError) in
                 try AlgorithmService().resolve(experiment(Self.space, algorithm: "bayesianoptimization", settings: s)) } == nil)
         }
-        expectInvalid(experiment(Self.space, algorithm: "bayesianoptimization", settings: [("base_estimator", "RF")]), mentions: "only GP")
+        expectInvalid(experiment(Self.space, algorithm: "bayesianoptimization", settings: [("base_estimator", "XGB")]), mentions: "base_estimator")
         expectInvalid(experiment(Self.space, algorithm: "bayesianoptimization", settings: [("acq_func", "UCB")]), mentions: "acq_func")
         expectInvalid(experiment(Self.space, algorithm: "bayesianoptimization", settings: [("n_initial_points", "-1")]), mentions: "n_initial_points")
         expectInvalid(experiment(Self.space, algorithm: "bayesianoptimization", settings: [("acq_optimizer", "adam")]), mentions: "acq_optimizer")

@@ -87,7 +87,8 @@ struct SimulatedKatib {
         var names = Set(runs.map(\.name))
         var new: [Run] = []
         for pa in reply.parameterAssignments {
-            let name = pa.trialName
+            // Katib names the trial itself when the service does not (`<experiment>-<random>`).
+            let name = pa.trialName.isEmpty ? "\(experimentName)-k\(String(runs.count + new.count, radix: 36))" : pa.trialName
             #expect(!name.isEmpty && name.utf8.count <= 63 && isDNSLabel(name), "trial name \(name)")
             #expect(names.insert(name).inserted, "trial name \(name) reused")
             for (k, v) in pa.labels { #expect(v.utf8.count <= 63 && k.utf8.count <= 253, "label \(k)=\(v)") }
