@@ -1,34 +1,46 @@
 #!/usr/bin/env python3
 """Writes the manifests that depend on which algorithms the server registers:
-  manifests/katib/katib-config.yaml          the KatibConfig of the katib overlay
+  manifests/katib/<katib version>/           Katib's katib-config of that version (v0.17, v0.18, v0.19)
+                                             with our images, and its kustomization
   manifests/standalone/algorithms/<name>/    one kustomize overlay per suggestion algorithm
 The algorithm names come from the built binary (`suggestion-server --list-algorithms`).
 
 Usage: scripts/generate-manifests.py [--binary PATH] [--check]
---check writes nothing and exits 1 when a committed file differs from what would be generated."""
+       scripts/generate-manifests.py --print [--katib v0.19] [--registry R] [--tag T]
+--check writes nothing and exits 1 when a committed file differs from what would be generated.
+--print writes one katib-config to standard output with your registry and tag (kustomize's `images:`
+cannot reach image names inside a ConfigMap, so this is how to point Katib at your own copy)."""
 import argparse
 import pathlib
 import subprocess
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-SUGGESTION_IMAGE = "registry.example.com/katib-suggestion-swift:0.1.0"
-EARLY_STOPPING_IMAGE = "registry.example.com/katib-earlystopping-swift:0.1.0"
+IMAGE_REGISTRY = "registry.example.com"
+IMAGE_TAG = "0.1.0"
 
-# Katib's own images (katib-standalone katib-config) for any Katib name this server does not serve,
-# so that applying the overlay keeps every algorithm working (today it serves all of them).
-KATIB_IMAGES = {
-    "tpe": "ghcr.io/kubeflow/katib/suggestion-hyperopt:latest",
-    "multivariate-tpe": "ghcr.io/kubeflow/katib/suggestion-optuna:latest",
-    "bayesianoptimization": "ghcr.io/kubeflow/katib/suggestion-skopt:latest",
-    "cmaes": "ghcr.io/kubeflow/katib/suggestion-goptuna:latest",
-    "sobol": "ghcr.io/kubeflow/katib/suggestion-goptuna:latest",
-    "enas": "ghcr.io/kubeflow/katib/suggestion-enas:latest",
-    "darts": "ghcr.io/kubeflow/katib/suggestion-darts:latest",
-    "random": "ghcr.io/kubeflow/katib/suggestion-hyperopt:latest",
-    "grid": "ghcr.io/kubeflow/katib/suggestion-optuna:latest",
-    "hyperband": "ghcr.io/kubeflow/katib/suggestion-hyperband:latest",
-    "pbt": "ghcr.io/kubeflow/katib/suggestion-pbt:latest",
+# Katib's default katib-config (manifests/v1beta1/installs/katib-standalone) of each supported
+# version, as facts: where its images live and which trial kinds its controller watches. Only the
+# suggestion and early-stopping entries are replaced; everything else is written as that version
+# ships it, so applying the overlay changes nothing else in the installation.
+KATIB_VERSIONS = {
+    "v0.17": {"tag": "v0.17.0", "registry": "docker.io/kubeflowkatib",
+              "trialResources": ["Job.v1.batch", "TFJob.v1.kubeflow.org", "PyTorchJob.v1.kubeflow.org",
+                                 "MPIJob.v1.kubeflow.org", "XGBoostJob.v1.kubeflow.org", "MXJob.v1.kubeflow.org"]},
+    "v0.18": {"tag": "v0.18.0", "registry": "ghcr.io/kubeflow/katib",
+              "trialResources": ["Job.v1.batch", "TFJob.v1.kubeflow.org", "PyTorchJob.v1.kubeflow.org",
+                                 "MPIJob.v1.kubeflow.org", "XGBoostJob.v1.kubeflow.org"]},
+    "v0.19": {"tag": "v0.19.0", "registry": "ghcr.io/kubeflow/katib",
+              "trialResources": ["TrainJob.v1alpha1.trainer.kubeflow.org", "Job.v1.batch", "TFJob.v1.kubeflow.org",
+                                 "PyTorchJob.v1.kubeflow.org", "MPIJob.v1.kubeflow.org", "XGBoostJob.v1.kubeflow.org"]},
+}
+# Katib's suggestion image per algorithm name (the same in every supported version), for any Katib
+# name this server does not serve (today it serves all of them).
+KATIB_SUGGESTION_IMAGES = {
+    "random": "suggestion-hyperopt", "tpe": "suggestion-hyperopt", "grid": "suggestion-optuna",
+    "hyperband": "suggestion-hyperband", "bayesianoptimization": "suggestion-skopt", "cmaes": "suggestion-goptuna",
+    "sobol": "suggestion-goptuna", "multivariate-tpe": "suggestion-optuna", "enas": "suggestion-enas",
+    "darts": "suggestion-darts", "pbt": "suggestion-pbt",
 }
 KATIB_MEMORY_LIMITS = {"enas": "400Mi"}
 
@@ -42,15 +54,8 @@ OUR_RESOURCES = """\
         limits:
           memory: 64Mi
 """
-POD_SECURITY = """\
-      podSecurityContext:
-        runAsNonRoot: true
-        runAsUser: 65532
-        runAsGroup: 65532
-        fsGroup: 65532
-        seccompProfile:
-          type: RuntimeDefault
-"""
+# A SuggestionConfig is a Container (plus volume settings), so only the container's securityContext
+# can be set; the image runs as UID 65532 by itself.
 CONTAINER_SECURITY = """\
       securityContext:
         allowPrivilegeEscalation: false
@@ -77,13 +82,17 @@ def names(binary, *extra):
     return [line for line in out.splitlines() if line]
 
 
-def katib_config(served, stopping):
+def katib_config(served, stopping, version, registry=IMAGE_REGISTRY, tag=IMAGE_TAG):
+    katib = KATIB_VERSIONS[version]
+    suggestion_image = f"{registry}/katib-suggestion-swift:{tag}"
+    early_stopping_image = f"{registry}/katib-earlystopping-swift:{tag}"
     lines = [
-        "# Generated by scripts/generate-manifests.py: do not edit; run it after changing the registry.",
-        "# Katib's katib-config with every algorithm this server serves pointed at our images (one image,",
-        "# the algorithm chosen with --algorithms), early stopping at our early-stopping image, and Katib's",
-        "# own images for any Katib name we do not serve. init and metricsCollectors are Katib's defaults",
-        "# (katib-standalone); merge your installation's values if you changed them.",
+        f"# Generated by scripts/generate-manifests.py for Katib {version}: do not edit. For another registry or",
+        f"# tag: scripts/generate-manifests.py --katib {version} --registry REGISTRY --tag TAG --print > katib-config.yaml",
+        f"# Katib {katib['tag']}'s default katib-config with its suggestion and early-stopping entries pointed at",
+        "# this project's images (one image; the algorithm chosen with --algorithms). init and",
+        "# metricsCollectors are that version's defaults (katib-standalone); merge your installation's values",
+        "# if you changed them.",
         "apiVersion: config.kubeflow.org/v1beta1",
         "kind: KatibConfig",
         "init:",
@@ -92,40 +101,49 @@ def katib_config(served, stopping):
         "  controller:",
         "    webhookPort: 8443",
         "    trialResources:",
-        "      - Job.v1.batch",
-        "      - TFJob.v1.kubeflow.org",
-        "      - PyTorchJob.v1.kubeflow.org",
-        "      - MPIJob.v1.kubeflow.org",
-        "      - XGBoostJob.v1.kubeflow.org",
-        "runtime:",
-        "  metricsCollectors:",
     ]
+    lines += [f"      - {r}" for r in katib["trialResources"]]
+    lines += ["runtime:", "  metricsCollectors:"]
     for kind, image, memory in [("StdOut", "file-metrics-collector", None), ("File", "file-metrics-collector", None),
                                 ("TensorFlowEvent", "tfevent-metrics-collector", "1Gi")]:
-        lines += [f"    - kind: {kind}", f"      image: ghcr.io/kubeflow/katib/{image}:latest"]
+        lines += [f"    - kind: {kind}", f"      image: {katib['registry']}/{image}:{katib['tag']}"]
         if memory:
             lines += ["      resources:", "        limits:", f"          memory: {memory}"]
     lines.append("  suggestions:")
-    for name in sorted(set(served) | set(KATIB_IMAGES)):
+    for name in sorted(set(served) | set(KATIB_SUGGESTION_IMAGES)):
         lines.append(f"    - algorithmName: {name}")
         if name in served:
-            lines += [f"      image: {SUGGESTION_IMAGE}", "      args:", "        - --algorithms", f"        - {name}"]
+            lines += [f"      image: {suggestion_image}", "      args:", "        - --algorithms", f"        - {name}"]
             lines += OUR_RESOURCES.rstrip("\n").split("\n")
-            lines += POD_SECURITY.rstrip("\n").split("\n")
             lines += CONTAINER_SECURITY.rstrip("\n").split("\n")
         else:
-            lines.append(f"      image: {KATIB_IMAGES[name]}")
+            lines.append(f"      image: {katib['registry']}/{KATIB_SUGGESTION_IMAGES[name]}:{katib['tag']}")
             if name in KATIB_MEMORY_LIMITS:
                 lines += ["      resources:", "        limits:", f"          memory: {KATIB_MEMORY_LIMITS[name]}"]
-            lines += ["      podSecurityContext:", "        runAsNonRoot: true", "        seccompProfile:",
-                      "          type: RuntimeDefault"]
         if name == "pbt":
             lines += PBT_VOLUME.rstrip("\n").split("\n")
     lines.append("  earlyStoppings:")
     for name in stopping:
-        lines += [f"    - algorithmName: {name}", f"      image: {EARLY_STOPPING_IMAGE}"]
+        lines += [f"    - algorithmName: {name}", f"      image: {early_stopping_image}"]
         lines += OUR_RESOURCES.rstrip("\n").split("\n")
     return "\n".join(lines) + "\n"
+
+
+def katib_kustomization(version):
+    return f"""# Generated by scripts/generate-manifests.py: Katib {version}'s katib-config ConfigMap with this project's
+# images. `kubectl apply -k manifests/katib/{version}` replaces it in namespace kubeflow; restart
+# katib-controller afterwards so it reads the new config.
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namespace: kubeflow
+configMapGenerator:
+  - name: katib-config
+    behavior: create
+    files:
+      - katib-config.yaml
+    options:
+      disableNameSuffixHash: true
+"""
 
 
 def overlay(name):
@@ -156,7 +174,10 @@ patches:
 def expected(binary):
     served = names(binary)
     stopping = names(binary, "--service", "early-stopping")
-    files = {ROOT / "manifests" / "katib" / "katib-config.yaml": katib_config(served, stopping)}
+    files = {}
+    for version in KATIB_VERSIONS:
+        files[ROOT / "manifests" / "katib" / version / "katib-config.yaml"] = katib_config(served, stopping, version)
+        files[ROOT / "manifests" / "katib" / version / "kustomization.yaml"] = katib_kustomization(version)
     for name in served:
         files[ROOT / "manifests" / "standalone" / "algorithms" / name / "kustomization.yaml"] = overlay(name)
     return files
@@ -166,7 +187,15 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", default=str(ROOT / ".build" / "debug" / "suggestion-server"))
     ap.add_argument("--check", action="store_true")
+    ap.add_argument("--print", action="store_true", help="print one katib-config (with --katib) instead of writing files")
+    ap.add_argument("--katib", choices=sorted(KATIB_VERSIONS), default="v0.19", help="Katib version for --print")
+    ap.add_argument("--registry", default=IMAGE_REGISTRY, help="image registry for --print")
+    ap.add_argument("--tag", default=IMAGE_TAG, help="image tag for --print")
     args = ap.parse_args()
+    if args.print:
+        served, stopping = names(args.binary), names(args.binary, "--service", "early-stopping")
+        sys.stdout.write(katib_config(served, stopping, args.katib, args.registry, args.tag))
+        return 0
     files = expected(args.binary)
     overlays = ROOT / "manifests" / "standalone" / "algorithms"
     stale = [p for p in overlays.glob("*/kustomization.yaml") if p not in files]

@@ -45,8 +45,57 @@ def served(*extra):
     return out.split()
 
 
-def katib_config():
-    return yaml.safe_load((MANIFESTS / "katib" / "katib-config.yaml").read_text())
+KATIB_VERSIONS = ["v0.17", "v0.18", "v0.19"]
+
+
+def katib_config(version):
+    return yaml.safe_load((MANIFESTS / "katib" / version / "katib-config.yaml").read_text())
+
+
+# The fields of Katib's KatibConfig (pkg/apis/config/v1beta1/types.go, the same in v0.17, v0.18 and
+# v0.19) and of the Kubernetes types it embeds, for a strict decode: a field Katib does not have is
+# silently dropped by its loader, so a config that carries one does not do what it says.
+CONTAINER = {"name", "image", "command", "args", "workingDir", "ports", "envFrom", "env", "resources", "resizePolicy",
+             "restartPolicy", "volumeMounts", "volumeDevices", "livenessProbe", "readinessProbe", "startupProbe",
+             "lifecycle", "terminationMessagePath", "terminationMessagePolicy", "imagePullPolicy", "securityContext",
+             "stdin", "stdinOnce", "tty"}
+RESOURCES = {"limits": None, "requests": None, "claims": None}
+SECURITY = {"capabilities": {"add": None, "drop": None}, "privileged": None, "seLinuxOptions": None, "windowsOptions": None,
+            "runAsUser": None, "runAsGroup": None, "runAsNonRoot": None, "readOnlyRootFilesystem": None,
+            "allowPrivilegeEscalation": None, "procMount": None, "seccompProfile": {"type": None, "localhostProfile": None},
+            "appArmorProfile": None}
+PVC_SPEC = {"accessModes": None, "selector": None, "resources": RESOURCES, "volumeName": None, "storageClassName": None,
+            "volumeMode": None, "dataSource": None, "dataSourceRef": None, "volumeAttributesClassName": None}
+SUGGESTION = {**{f: None for f in CONTAINER}, "resources": RESOURCES, "securityContext": SECURITY, "algorithmName": None,
+              "serviceAccountName": None, "volumeMountPath": None, "persistentVolumeClaimSpec": PVC_SPEC,
+              "persistentVolumeSpec": None, "persistentVolumeLabels": None}
+KATIB_CONFIG = {
+    "apiVersion": None, "kind": None,
+    "init": {"controller": {"experimentSuggestionName": None, "metricsAddr": None, "healthzAddr": None,
+                            "injectSecurityContext": None, "enableGRPCProbeInSuggestion": None, "trialResources": None,
+                            "webhookPort": None, "enableLeaderElection": None, "leaderElectionID": None},
+             "certGenerator": {"enable": None, "webhookServiceName": None, "webhookSecretName": None}},
+    "runtime": {"suggestions": [SUGGESTION],
+                "earlyStoppings": [{"algorithmName": None, "image": None, "imagePullPolicy": None, "resources": RESOURCES}],
+                "metricsCollectors": [{"kind": None, "image": None, "imagePullPolicy": None, "resources": RESOURCES,
+                                       "waitAllProcesses": None}]},
+}
+
+
+def unknown_fields(value, schema, path="katib-config"):
+    """Paths of keys in `value` that `schema` (dicts of known keys; a one-element list for lists;
+    None: anything below) does not have."""
+    if schema is None:
+        return []
+    if isinstance(schema, list):
+        return [p for i, item in enumerate(value) for p in unknown_fields(item, schema[0], f"{path}[{i}]")]
+    out = []
+    for key, inner in value.items():
+        if key not in schema:
+            out.append(f"{path}.{key}")
+        else:
+            out += unknown_fields(inner, schema[key], f"{path}.{key}")
+    return out
 
 
 def memory_mib(text):
@@ -92,8 +141,53 @@ def test_generated_manifests_are_fresh():
 
 # ---------- what Katib relies on ----------
 
-def test_katib_config_points_every_served_name_at_our_images():
-    config = katib_config()
+@pytest.mark.parametrize("version", KATIB_VERSIONS)
+def test_katib_config_decodes_strictly_as_katib_reads_it(version):
+    assert unknown_fields(katib_config(version), KATIB_CONFIG) == []
+    # The check itself catches what it is for.
+    assert unknown_fields({"runtime": {"suggestions": [{"algorithmName": "x", "podSecurityContext": {}}]}}, KATIB_CONFIG) == [
+        "katib-config.runtime.suggestions[0].podSecurityContext"]
+
+
+# What each Katib version's default katib-config holds besides suggestions and early stopping, as
+# its manifests (installs/katib-standalone) ship it: the overlay must leave these as they are.
+KATIB_DEFAULTS = {
+    "v0.17": ("docker.io/kubeflowkatib", "v0.17.0", ["Job.v1.batch", "TFJob.v1.kubeflow.org", "PyTorchJob.v1.kubeflow.org",
+                                                      "MPIJob.v1.kubeflow.org", "XGBoostJob.v1.kubeflow.org", "MXJob.v1.kubeflow.org"]),
+    "v0.18": ("ghcr.io/kubeflow/katib", "v0.18.0", ["Job.v1.batch", "TFJob.v1.kubeflow.org", "PyTorchJob.v1.kubeflow.org",
+                                                     "MPIJob.v1.kubeflow.org", "XGBoostJob.v1.kubeflow.org"]),
+    "v0.19": ("ghcr.io/kubeflow/katib", "v0.19.0", ["TrainJob.v1alpha1.trainer.kubeflow.org", "Job.v1.batch",
+                                                     "TFJob.v1.kubeflow.org", "PyTorchJob.v1.kubeflow.org",
+                                                     "MPIJob.v1.kubeflow.org", "XGBoostJob.v1.kubeflow.org"]),
+}
+
+
+@pytest.mark.parametrize("version", KATIB_VERSIONS)
+def test_katib_config_keeps_everything_else_as_that_katib_version_ships_it(version):
+    registry, tag, kinds = KATIB_DEFAULTS[version]
+    config = katib_config(version)
+    assert config["init"] == {"certGenerator": {"enable": True}, "controller": {"webhookPort": 8443, "trialResources": kinds}}
+    assert config["runtime"]["metricsCollectors"] == [
+        {"kind": "StdOut", "image": f"{registry}/file-metrics-collector:{tag}"},
+        {"kind": "File", "image": f"{registry}/file-metrics-collector:{tag}"},
+        {"kind": "TensorFlowEvent", "image": f"{registry}/tfevent-metrics-collector:{tag}",
+         "resources": {"limits": {"memory": "1Gi"}}},
+    ]
+
+
+def test_katib_config_for_another_registry_is_printed_not_edited():
+    out = subprocess.run([sys.executable, str(ROOT / "scripts" / "generate-manifests.py"), "--binary", BINARY, "--print",
+                          "--katib", "v0.18", "--registry", "my.registry/ml", "--tag", "2.0"],
+                         capture_output=True, text=True, check=True).stdout
+    config = yaml.safe_load(out)
+    images = {e["image"] for e in config["runtime"]["suggestions"] + config["runtime"]["earlyStoppings"]}
+    assert images == {"my.registry/ml/katib-suggestion-swift:2.0", "my.registry/ml/katib-earlystopping-swift:2.0"}
+    assert config["runtime"]["metricsCollectors"] == katib_config("v0.18")["runtime"]["metricsCollectors"]
+
+
+@pytest.mark.parametrize("version", KATIB_VERSIONS)
+def test_katib_config_points_every_served_name_at_our_images(version):
+    config = katib_config(version)
     assert config["apiVersion"] == "config.kubeflow.org/v1beta1" and config["kind"] == "KatibConfig"
     entries = {e["algorithmName"]: e for e in config["runtime"]["suggestions"]}
     for name in served():
@@ -114,15 +208,17 @@ def test_katib_config_points_every_served_name_at_our_images():
         assert "args" not in entry and "command" not in entry, "Katib starts early stopping without arguments"
 
 
-def test_katib_config_entries_never_declare_the_suggestion_port():
+@pytest.mark.parametrize("version", KATIB_VERSIONS)
+def test_katib_config_entries_never_declare_the_suggestion_port(version):
     # Katib's composer adds port 6789 `suggestion-api` itself and rejects entries that declare it.
-    for entry in katib_config()["runtime"]["suggestions"]:
+    for entry in katib_config(version)["runtime"]["suggestions"]:
         for port in entry.get("ports", []):
             assert port.get("containerPort") != 6789 and port.get("name") != "suggestion-api", entry["algorithmName"]
 
 
-def test_katib_config_overlay_makes_the_configmap_katib_reads():
-    spec = yaml.safe_load((MANIFESTS / "katib" / "kustomization.yaml").read_text())
+@pytest.mark.parametrize("version", KATIB_VERSIONS)
+def test_katib_config_overlay_makes_the_configmap_katib_reads(version):
+    spec = yaml.safe_load((MANIFESTS / "katib" / version / "kustomization.yaml").read_text())
     assert spec["namespace"] == "kubeflow"
     generator = spec["configMapGenerator"][0]
     assert generator["name"] == "katib-config" and generator["files"] == ["katib-config.yaml"]
