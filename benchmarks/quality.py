@@ -11,7 +11,8 @@ Usage:
   benchmarks/.venv-quality/bin/pip install -r benchmarks/requirements-quality.txt -r tests/interop/requirements.txt
   swift build -c release
   benchmarks/.venv-quality/bin/python benchmarks/quality.py [--seeds 10] [--budgets 50,100] [--batches 1,4]
-      [--functions branin,...] [--ours tpe,...] [--references optuna-tpe,...] [--binary PATH]
+      [--functions branin,...] [--ours tpe,bayesianoptimization:RF,...] [--references optuna-tpe,skopt-rf,...]
+      [--binary PATH]
 """
 import argparse
 import math
@@ -116,13 +117,16 @@ def decode(space, assignments):
     return {a.name: (a.value if kinds[a.name] == "categorical" else float(a.value)) for a in assignments}
 
 
-def run_ours(stub, algorithm, fname, batch, seed, budget):
+def run_ours(stub, label, fname, batch, seed, budget):
+    """`label` is an algorithm name, or `bayesianoptimization:RF` (ET, GBRT) for another base_estimator."""
+    algorithm, _, estimator = label.partition(":")
     space, f, _ = FUNCTIONS[fname]
     exp = api_pb2.Experiment(name=f"q-{fname}-{batch}-{seed}", spec=api_pb2.ExperimentSpec(
         parameter_specs=api_pb2.ExperimentSpec.ParameterSpecs(parameters=proto_params(space)),
         objective=api_pb2.ObjectiveSpec(type=api_pb2.MINIMIZE, objective_metric_name="loss"),
         algorithm=api_pb2.AlgorithmSpec(algorithm_name=algorithm, algorithm_settings=[
             api_pb2.AlgorithmSetting(name="random_state", value=str(seed))]
+            + ([api_pb2.AlgorithmSetting(name="base_estimator", value=estimator)] if estimator else [])
             # Scrambled, like the SciPy reference (the service's default is Katib's unscrambled sequence).
             + ([api_pb2.AlgorithmSetting(name="scramble", value="true")] if algorithm == "sobol" else [])),
         parallel_trial_count=batch, max_trial_count=budget))
@@ -174,7 +178,7 @@ def run_optuna(kind, fname, batch, seed, budget):
     return values
 
 
-def run_skopt(fname, batch, seed, budget):
+def run_skopt(fname, batch, seed, budget, estimator="GP"):
     from skopt import Optimizer
     from skopt.space import Categorical, Integer, Real
     space, f, _ = FUNCTIONS[fname]
@@ -187,7 +191,7 @@ def run_skopt(fname, batch, seed, budget):
             dims.append(Categorical(list(range(lo, hi + 1, extra or 1))) if extra and extra > 1 else Integer(lo, hi))
         else:
             dims.append(Real(lo, hi, prior="log-uniform" if scale == "log" else "uniform"))
-    opt = Optimizer(dims, base_estimator="GP", acq_func="gp_hedge", n_initial_points=10, random_state=seed)
+    opt = Optimizer(dims, base_estimator=estimator, acq_func="gp_hedge", n_initial_points=10, random_state=seed)
     values = []
     while len(values) < budget:
         k = min(batch, budget - len(values))
@@ -224,6 +228,9 @@ REFERENCES = {
     "optuna-mtpe": lambda *a: run_optuna("optuna-mtpe", *a),
     "optuna-cmaes": lambda *a: run_optuna("optuna-cmaes", *a),
     "skopt-gp": run_skopt,
+    "skopt-rf": lambda *a: run_skopt(*a, estimator="RF"),
+    "skopt-et": lambda *a: run_skopt(*a, estimator="ET"),
+    "skopt-gbrt": lambda *a: run_skopt(*a, estimator="GBRT"),
     "scipy-sobol": run_sobol,
 }
 
@@ -243,7 +250,7 @@ def main():
     ap.add_argument("--ours", default="random,tpe,multivariate-tpe,bayesianoptimization,cmaes,sobol")
     ap.add_argument("--references", default=",".join(REFERENCES))
     ap.add_argument("--skopt-seeds", type=int, default=None,
-                    help="seeds for skopt-gp only (it takes tens of seconds per run); default --seeds")
+                    help="seeds for the skopt references only (tens of seconds per run); default --seeds")
     args = ap.parse_args()
     budgets = [int(b) for b in args.budgets.split(",")]
     top = max(budgets)
@@ -264,7 +271,7 @@ def main():
                 for label, run in runners:
                     regrets = {b: [] for b in budgets}
                     started = time.monotonic()
-                    seeds = args.skopt_seeds if label == "skopt-gp" and args.skopt_seeds else args.seeds
+                    seeds = args.skopt_seeds if label.startswith("skopt-") and args.skopt_seeds else args.seeds
                     for seed in range(seeds):
                         values = run(fname, batch, seed, top)
                         for b in budgets:
