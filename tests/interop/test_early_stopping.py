@@ -113,6 +113,23 @@ class FakeKubernetes:
                     scripted = None if fake.get_script.empty() else fake.get_script.get()
                     name, _ = self.route()
                     trial = fake.trials.get(name)
+                if scripted == "trickle":
+                    # Headers, then one byte every 0.3 s: each read succeeds, the whole never ends.
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n")
+                    for _ in range(100):
+                        try:
+                            self.wfile.write(b" ")
+                            self.wfile.flush()
+                        except OSError:
+                            return
+                        time.sleep(0.3)
+                    return
+                if scripted == "huge-chunk":
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                                     b"7fffffffffffffff\r\n{}\r\n0\r\n\r\n")
+                    return
+                if scripted == "big-error":
+                    return self.reply(500, {"kind": "Status", "message": "x" * 1_000_000})
                 if scripted:
                     return self.reply(scripted, {"kind": "Status", "message": f"scripted {scripted}"})
                 if trial is None:
@@ -440,3 +457,28 @@ def test_early_stopping_listens_on_6788_by_default():
     finally:
         proc.terminate()
         assert proc.wait(timeout=15) == 0
+
+
+# ---------- a Kubernetes API that misbehaves ----------
+
+def test_a_trickling_kubernetes_api_cannot_hold_set_trial_status_past_its_deadline(es_stub, kube):
+    kube.add_trial("es-exp-trickle")
+    kube.get_script.put("trickle")
+    start = time.monotonic()
+    code, details = code_of(lambda: es_stub.SetTrialStatus(api_pb2.SetTrialStatusRequest(trial_name="es-exp-trickle"), timeout=60))
+    elapsed = time.monotonic() - start
+    assert code == grpc.StatusCode.UNAVAILABLE and "within 10000 ms" in details, details
+    assert elapsed < 14, f"took {elapsed:.1f} s; the exchange's deadline is 10 s"
+
+
+@pytest.mark.parametrize("script", ["huge-chunk", "big-error"])
+def test_hostile_kubernetes_replies_are_errors_with_short_messages(es_stub, kube, script):
+    kube.add_trial("es-exp-hostile")
+    kube.get_script.put(script)
+    code, details = code_of(lambda: es_stub.SetTrialStatus(api_pb2.SetTrialStatusRequest(trial_name="es-exp-hostile"), timeout=30))
+    assert code == grpc.StatusCode.UNAVAILABLE
+    assert len(details.encode()) <= 1024
+    # The service lives on: the next call is answered.
+    kube.add_trial("es-exp-after")
+    es_stub.SetTrialStatus(api_pb2.SetTrialStatusRequest(trial_name="es-exp-after"), timeout=30)
+    assert kube.trials["es-exp-after"]["status"]["conditions"][-1]["type"] == "EarlyStopped"
