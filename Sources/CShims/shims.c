@@ -178,3 +178,29 @@ int cshims_signal_pipe(const int *signals, int count) {
     }
     return fds[0];
 }
+
+int cshims_port_taken(const char *host, int port) {
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    char service[16];
+    snprintf(service, sizeof service, "%d", port);
+    if (getaddrinfo(host, service, &hints, &res) != 0) return 0;   // the real bind reports it
+    int taken = 0;
+    for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
+        int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+        if (fd < 0) continue;
+        int one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);   // TIME_WAIT is not "taken"
+        int rc = bind(fd, ai->ai_addr, ai->ai_addrlen);
+        int saved = errno;
+        close(fd);
+        if (rc == 0) { taken = 0; break; }
+        if (saved == EADDRINUSE) taken = 1;
+    }
+    freeaddrinfo(res);
+    if (taken) errno = EADDRINUSE;
+    return taken;
+}

@@ -64,7 +64,7 @@ let server = GRPCServer(configuration: configuration, handlers: handlers, inline
 do {
     try server.start()
 } catch {
-    logLine("suggestion-server: cannot listen on \(options.host):\(options.port): \(error.message)")
+    logLine("suggestion-server: \(error.message)")
     exit(1)
 }
 

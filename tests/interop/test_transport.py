@@ -8,7 +8,7 @@ import time
 import grpc
 import pytest
 
-from conftest import (BIG, KATIB_RANDOM_PARAMS, Server, api_pb2, api_pb2_grpc, experiment, health_pb2,
+from conftest import (BIG, BINARY, KATIB_RANDOM_PARAMS, Server, api_pb2, api_pb2_grpc, experiment, health_pb2,
                       health_pb2_grpc, trial)
 
 
@@ -162,5 +162,13 @@ def test_malformed_grpc_timeout_is_invalid_argument(server, tmp_path):
         capture_output=True, text=True, timeout=10).stdout
     assert "grpc-status: 3" in out, out
     assert 'grpc-timeout "5x" is malformed' in out
+    with server.channel() as ch:
+        assert health(ch, "").status == health_pb2.HealthCheckResponse.SERVING
+
+
+def test_a_second_server_on_a_port_in_use_exits_instead_of_sharing_it(server):
+    proc = subprocess.run([BINARY, "--host", "127.0.0.1", "--port", str(server.port)], capture_output=True, text=True, timeout=20)
+    assert proc.returncode == 1
+    assert "address already in use" in proc.stderr
     with server.channel() as ch:
         assert health(ch, "").status == health_pb2.HealthCheckResponse.SERVING

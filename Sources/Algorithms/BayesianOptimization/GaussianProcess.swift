@@ -290,7 +290,7 @@ struct GaussianProcess: Sendable {
                 let direction = q.map { -$0 }   // ascent direction for ln p
                 var step = 1.0
                 var accepted: (theta: [Double], result: (value: Double, gradient: [Double]))? = nil
-                for _ in 0..<20 {
+                for _ in 0..<20 where !Cancellation.isRequested {
                     let candidate = project(zip(theta, direction).map { $0 + step * $1 })
                     let moved = zip(candidate, theta).map { $0 - $1 }
                     let gain = zip(current.gradient, moved).reduce(0) { $0 + $1.0 * $1.1 }

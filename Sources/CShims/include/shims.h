@@ -42,3 +42,8 @@ long cshims_send(int fd, const void *buf, unsigned long len);
 /// Installs a handler for each of `signals` that writes the signal number as one byte to a pipe, and
 /// returns the pipe's read end (blocking), or -1 with errno set. Call once per process.
 int cshims_signal_pipe(const int *signals, int count);
+
+/// 1 (errno EADDRINUSE) when another socket is bound to host:port, found by binding a probe socket
+/// without SO_REUSEPORT; 0 otherwise. The listeners themselves use SO_REUSEPORT (one per event loop),
+/// which would otherwise let a second server share the port silently.
+int cshims_port_taken(const char *host, int port);

@@ -93,6 +93,11 @@ public final class GRPCServer: Sendable {
             guard !s.started else { return }
             var listeners: [Int32] = []
             var port = config.port
+            // The loops' listeners share the port through SO_REUSEPORT, which would also let a second
+            // process join it silently and take half the calls: refuse a port someone else holds.
+            if port != 0 && cshims_port_taken(config.host, Int32(clamping: port)) != 0 {
+                throw RPCError(.unavailable, "cannot listen on \(config.host):\(port): address already in use")
+            }
             for _ in 0 ..< max(1, config.eventLoops) {
                 let fd = cshims_tcp_listen(config.host, Int32(clamping: port), 1024)
                 guard fd >= 0 else {
