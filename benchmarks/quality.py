@@ -178,6 +178,22 @@ def run_optuna(kind, fname, batch, seed, budget):
     return values
 
 
+def skopt_gbrt():
+    """skopt's own "GBRT" surrogate (cook_estimator: 30 quantile stages at 0.16/0.5/0.84). scikit-optimize
+    0.10.2 fails to recognise it as a regressor under scikit-learn >= 1.6 (estimator tags moved to
+    __sklearn_tags__), so the same model is passed in with the tag set."""
+    from sklearn.ensemble import GradientBoostingRegressor
+    from skopt.learning import GradientBoostingQuantileRegressor
+
+    class Tagged(GradientBoostingQuantileRegressor):
+        def __sklearn_tags__(self):
+            tags = super().__sklearn_tags__()
+            tags.estimator_type = "regressor"
+            return tags
+
+    return Tagged(base_estimator=GradientBoostingRegressor(n_estimators=30, loss="quantile"))
+
+
 def run_skopt(fname, batch, seed, budget, estimator="GP"):
     from skopt import Optimizer
     from skopt.space import Categorical, Integer, Real
@@ -191,6 +207,8 @@ def run_skopt(fname, batch, seed, budget, estimator="GP"):
             dims.append(Categorical(list(range(lo, hi + 1, extra or 1))) if extra and extra > 1 else Integer(lo, hi))
         else:
             dims.append(Real(lo, hi, prior="log-uniform" if scale == "log" else "uniform"))
+    if estimator == "GBRT":
+        estimator = skopt_gbrt()
     opt = Optimizer(dims, base_estimator=estimator, acq_func="gp_hedge", n_initial_points=10, random_state=seed)
     values = []
     while len(values) < budget:
