@@ -17,7 +17,8 @@ from conftest import BINARY, ROOT, Server, api_pb2, api_pb2_grpc, health_pb2, he
 
 MANIFESTS = ROOT / "manifests"
 K8S_VERSION = "1.31.0"
-BUILTIN_GROUPS = ("v1", "apps/v1", "policy/v1", "autoscaling/v2", "rbac.authorization.k8s.io/v1", "batch/v1")
+BUILTIN_GROUPS = ("v1", "apps/v1", "policy/v1", "autoscaling/v2", "rbac.authorization.k8s.io/v1", "batch/v1",
+                  "networking.k8s.io/v1")
 
 
 def yaml_files():
