@@ -54,7 +54,9 @@ enum RawH2 {
     @Test func stalledRequestIsResetAndItsBytesReleased() async throws {
         let server = try startServer(Probe()) {
             $0.maxBufferedRequestBytes = 100_000
-            $0.stalledRequestTimeout = .milliseconds(1500)
+            // Long enough that the refused call below reaches the server first even when other tests
+            // keep the worker threads busy.
+            $0.stalledRequestTimeout = .seconds(5)
         }
         defer { stop(server) }
         let peer = try RawSocket(port: server.boundPort)
@@ -67,7 +69,7 @@ enum RawH2 {
         let refused = await code { _ = try await client.unary(path: "/test.Echo/Echo", request: payload) }
         #expect(refused?.code == .resourceExhausted)
         // ...and once the stall timeout has reset it, the bytes are back.
-        try await Task.sleep(for: .seconds(2))
+        try await Task.sleep(for: .seconds(6))
         #expect(try await client.unary(path: "/test.Echo/Echo", request: payload) == payload)
         #expect(!peer.readAvailable().isEmpty, "the stalled stream was answered")
     }

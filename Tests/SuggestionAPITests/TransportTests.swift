@@ -224,7 +224,9 @@ func code(_ body: () async throws -> Void) async -> RPCError? {
 
     @Test func gracefulShutdownFinishesInFlightCalls() async throws {
         let probe = Probe()
-        let server = try startServer(probe)
+        // A long grace period: the call must finish within it even when other tests keep every
+        // worker thread busy (the server stops as soon as the call is done).
+        let server = try startServer(probe) { $0.shutdownGracePeriod = .seconds(50) }
         let port = server.boundPort
         let client = GRPCClient(host: "127.0.0.1", port: port)
         let inFlight = Task { try await client.unary(path: "/test.Echo/Slow", request: [42]) }
