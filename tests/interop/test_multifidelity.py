@@ -116,7 +116,6 @@ BAD_SETTINGS = [
     ("hyperband", MF_PARAMS, [("r_l", "9")], "r_l and resource_name must be set"),
     ("hyperband", MF_PARAMS, [("r_l", "9"), ("resource_name", "nope")], "resource_name"),
     ("hyperband", MF_PARAMS, [("r_l", "9"), ("resource_name", "opt")], "INT or DOUBLE"),
-    ("hyperband", MF_PARAMS, [("r_l", "81"), ("resource_name", "epochs")], "epochs"),
     ("asha", MF_PARAMS, [("eta", "3")], "resource_name"),
     ("bohb", MF_PARAMS, [("r_l", "27"), ("resource_name", "epochs"), ("top_fraction", "1")], "top_fraction"),
     ("pbt", PBT_PARAMS, [("n_population", "40")], "Required params missing: suggestion_trial_dir, truncation_threshold"),
@@ -135,6 +134,18 @@ def test_bad_settings_are_invalid_argument(stub, algorithm, params, settings, ne
         stub.ValidateAlgorithmSettings(api_pb2.ValidateAlgorithmSettingsRequest(experiment=exp), timeout=10)
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT, err.value.details()
     assert needle in err.value.details(), err.value.details()
+
+
+def test_hyperband_clamps_rungs_into_the_resource_range(stub):
+    # r_l 81 with epochs INT [1, 27]: Katib ignores the range; here the top rung trains 27 epochs.
+    exp = experiment(MF_PARAMS, algorithm="hyperband", settings=[("r_l", "81"), ("resource_name", "epochs")], parallel=81)
+    stub.ValidateAlgorithmSettings(api_pb2.ValidateAlgorithmSettingsRequest(experiment=exp), timeout=10)
+    # 150 slots reach every bracket's first rung: 81 configurations at 1 epoch, 34 at 3, 15 at 9, 8 at 27,
+    # then the last bracket's 5 at R = 81, clamped to 27.
+    reply = stub.GetSuggestions(api_pb2.GetSuggestionsRequest(experiment=exp, current_request_number=150), timeout=30)
+    epochs = [int(dict((a.name, a.value) for a in pa.assignments)["epochs"]) for pa in reply.parameter_assignments]
+    assert sorted(set(epochs)) == [1, 3, 9, 27], sorted(set(epochs))
+    assert epochs.count(27) == 8 + 5
 
 
 def test_pbt_resample_probability_passes_validation(stub):
