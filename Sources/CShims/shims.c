@@ -64,16 +64,21 @@ static void set_nodelay(int fd) {
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
-int cshims_tcp_listen(const char *host, int port, int backlog) {
-    struct addrinfo hints, *res = NULL;
+/// The addresses a listener on host:port binds to (getaddrinfo, passive, numeric port); 0 on success.
+static int passive_addresses(const char *host, int port, struct addrinfo **res) {
+    struct addrinfo hints;
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
     char service[16];
     snprintf(service, sizeof service, "%d", port);
-    int rc = getaddrinfo(host, service, &hints, &res);
-    if (rc != 0) { errno = EADDRNOTAVAIL; return -1; }
+    return getaddrinfo(host, service, &hints, res);
+}
+
+int cshims_tcp_listen(const char *host, int port, int backlog) {
+    struct addrinfo *res = NULL;
+    if (passive_addresses(host, port, &res) != 0) { errno = EADDRNOTAVAIL; return -1; }
     int fd = -1;
     for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
         fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
@@ -180,14 +185,8 @@ int cshims_signal_pipe(const int *signals, int count) {
 }
 
 int cshims_port_taken(const char *host, int port) {
-    struct addrinfo hints, *res = NULL;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    char service[16];
-    snprintf(service, sizeof service, "%d", port);
-    if (getaddrinfo(host, service, &hints, &res) != 0) return 0;   // the real bind reports it
+    struct addrinfo *res = NULL;
+    if (passive_addresses(host, port, &res) != 0) return 0;   // the real bind reports it
     int taken = 0;
     for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
         int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);

@@ -135,7 +135,7 @@ struct RegressionTree: Sendable {
         return tree
     }
 
-    /// The leaves' sample lists after a fit on `x` (for gradient boosting's leaf update).
+    /// The leaf each of the n rows of `x` falls in (for gradient boosting's leaf update).
     func leaves(of x: [Double], d: Int, n: Int) -> [Int] {
         x.withUnsafeBufferPointer { all in (0..<n).map { leaf(UnsafeBufferPointer(rebasing: all[($0 * d)..<($0 * d + d)])) } }
     }
