@@ -1,6 +1,7 @@
-// katib-codegen: writes the Swift value types of proto/ (Sources/SuggestionAPI/Generated/Messages.swift)
-// by walking the protoc-c message and enum descriptors linked from CKatibProto; no second .proto
-// parser. Output is deterministic (sorted by full name). Usage: katib-codegen OUTPUT_DIRECTORY
+// katib-codegen: writes three files by walking the protoc-c message and enum descriptors linked from
+// CKatibProto (no second .proto parser): the Swift value types (Messages.swift), their codecs
+// (Codecs.swift), and the C table of descriptors the codecs index (katib-descriptors.c). Output is
+// deterministic (sorted by full name). Usage: katib-codegen OUTPUT_DIRECTORY
 import CKatibProto
 import CProtobufC
 #if canImport(Glibc)

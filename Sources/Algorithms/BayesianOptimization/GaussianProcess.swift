@@ -253,8 +253,9 @@ struct GaussianProcess: Sendable {
         return (value, gradient)
     }
 
-    /// θ maximising ln p(y|θ) within `bounds`: projected L-BFGS (memory 5, Armijo backtracking) from
-    /// each start, at most `iterations` steps each; the best end point wins. Stops early, with the
+    /// θ maximising ln p(y|θ) within `bounds`: projected L-BFGS (memory 5) from each start, with a
+    /// backtracking line search that halves the step until ln p increases (the sufficient-increase
+    /// term it also computes is never positive, so any increase is accepted), at most `iterations` steps each; the best end point wins. Stops early, with the
     /// best point so far, when the calling task is cancelled (`Cancellation.isRequested`).
     static func fit(_ x: [[Double]], _ y: [Double], starts: [[Double]], iterations: Int = 30) -> Hyperparameters {
         let d = x.first?.count ?? 0

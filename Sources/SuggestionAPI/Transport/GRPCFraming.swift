@@ -40,8 +40,8 @@ enum GRPCFraming {
     // MARK: grpc-timeout
 
     /// Parses `grpc-timeout` ("TimeoutValue TimeoutUnit": 1 to 8 ASCII digits, then one of
-    /// H M S m u n). Returns nil for anything else; the server then treats the call as having no
-    /// deadline rather than failing it (grpc-go answers INTERNAL instead).
+    /// H M S m u n). Returns nil for anything else; the server then refuses the call with
+    /// INVALID_ARGUMENT naming the value (grpc-go answers INTERNAL instead).
     static func parseTimeout<C: Collection>(_ value: C) -> Duration? where C.Element == UInt8 {
         guard value.count >= 2, value.count <= 9 else { return nil }
         var amount: Int64 = 0
