@@ -4,7 +4,9 @@
 names the service chose), side by side with the reference libraries on the same loop and functions:
 Optuna 4.5 (TPE, multivariate TPE, CMA-ES), scikit-optimize 0.10 (GP, gp_hedge) and SciPy's scrambled
 Sobol. Prints the median and quartiles of the simple regret (best value found minus the optimum) at
-each budget, per function and batch size.
+each budget, per function and batch size. Every DOUBLE box is moved by a seeded offset (up to 10% of
+its width by default, `--shift`), the same for every optimiser, so no optimum sits at a canonical
+point such as the centre.
 
 Usage:
   python3 -m venv benchmarks/.venv-quality
@@ -93,6 +95,32 @@ FUNCTIONS = {
               mixed, 0.0),
 }
 
+SHIFT = 0.1   # set from --shift
+
+
+def problem(fname, seed):
+    """The space and function of one run. Every DOUBLE box is moved by a seeded offset of at most
+    SHIFT of its width (on log10 scale for log-scaled ones), the same for every optimiser of that
+    (function, seed), so that no optimum sits at the box's centre or on a lattice a method favours;
+    the function is not moved, and each function's global optimum stays inside every moved box."""
+    space, f, _ = FUNCTIONS[fname]
+    if not SHIFT:
+        return space, f
+    import random
+    rng = random.Random(f"{fname}-{seed}")
+    moved = []
+    for kind, name, lo, hi, extra, scale in space:
+        if kind == "double":
+            if scale == "log":
+                a, b = math.log10(lo), math.log10(hi)
+                d = (2 * rng.random() - 1) * SHIFT * (b - a)
+                lo, hi = 10 ** (a + d), 10 ** (b + d)
+            else:
+                d = (2 * rng.random() - 1) * SHIFT * (hi - lo)
+                lo, hi = lo + d, hi + d
+        moved.append((kind, name, lo, hi, extra, scale))
+    return moved, f
+
 # ---------- our server ----------
 
 
@@ -120,7 +148,7 @@ def decode(space, assignments):
 def run_ours(stub, label, fname, batch, seed, budget):
     """`label` is an algorithm name, or `bayesianoptimization:RF` (ET, GBRT) for another base_estimator."""
     algorithm, _, estimator = label.partition(":")
-    space, f, _ = FUNCTIONS[fname]
+    space, f = problem(fname, seed)
     exp = api_pb2.Experiment(name=f"q-{fname}-{batch}-{seed}", spec=api_pb2.ExperimentSpec(
         parameter_specs=api_pb2.ExperimentSpec.ParameterSpecs(parameters=proto_params(space)),
         objective=api_pb2.ObjectiveSpec(type=api_pb2.MINIMIZE, objective_metric_name="loss"),
@@ -151,7 +179,7 @@ def run_ours(stub, label, fname, batch, seed, budget):
 def run_optuna(kind, fname, batch, seed, budget):
     import optuna
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    space, f, _ = FUNCTIONS[fname]
+    space, f = problem(fname, seed)
     if kind == "optuna-tpe":
         sampler = optuna.samplers.TPESampler(seed=seed, constant_liar=True)
     elif kind == "optuna-mtpe":
@@ -197,7 +225,7 @@ def skopt_gbrt():
 def run_skopt(fname, batch, seed, budget, estimator="GP"):
     from skopt import Optimizer
     from skopt.space import Categorical, Integer, Real
-    space, f, _ = FUNCTIONS[fname]
+    space, f = problem(fname, seed)
     dims, names = [], []
     for kind, name, lo, hi, extra, scale in space:
         names.append(name)
@@ -222,7 +250,7 @@ def run_skopt(fname, batch, seed, budget, estimator="GP"):
 
 def run_sobol(fname, batch, seed, budget):
     from scipy.stats import qmc
-    space, f, _ = FUNCTIONS[fname]
+    space, f = problem(fname, seed)
     u = qmc.Sobol(len(space), scramble=True, seed=seed).random(budget)
     values = []
     for row in u:
@@ -267,9 +295,13 @@ def main():
     ap.add_argument("--functions", default=",".join(FUNCTIONS))
     ap.add_argument("--ours", default="random,tpe,multivariate-tpe,bayesianoptimization,cmaes,sobol")
     ap.add_argument("--references", default=",".join(REFERENCES))
+    ap.add_argument("--shift", type=float, default=0.1,
+                    help="move each DOUBLE box by a seeded offset of at most this fraction of its width (0: canonical boxes)")
     ap.add_argument("--skopt-seeds", type=int, default=None,
                     help="seeds for the skopt references only (tens of seconds per run); default --seeds")
     args = ap.parse_args()
+    global SHIFT
+    SHIFT = args.shift
     budgets = [int(b) for b in args.budgets.split(",")]
     top = max(budgets)
     port = free_port()
@@ -284,7 +316,8 @@ def main():
         for fname in args.functions.split(","):
             optimum = FUNCTIONS[fname][2]
             for batch in [int(b) for b in args.batches.split(",")]:
-                print(f"\n{fname}, batch {batch}: simple regret, median [q1, q3] over {args.seeds} seeds")
+                print(f"\n{fname}, batch {batch}: simple regret, median [q1, q3] over {args.seeds} seeds"
+                      + (f", boxes moved by up to {args.shift:g} of their width" if args.shift else ", canonical boxes"))
                 print(f"{'algorithm':22}" + "".join(f"{'budget ' + str(b):>30}" for b in budgets) + f"{'s/run':>9}")
                 for label, run in runners:
                     regrets = {b: [] for b in budgets}
