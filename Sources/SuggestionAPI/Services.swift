@@ -71,9 +71,16 @@ extension HealthService {
     /// is merely loaded.
     public func inlineHandlers() -> [String: InlineHandler] {
         [MethodPath.healthCheck: { (bytes: [UInt8], _: CallContext) throws(RPCError) -> [UInt8] in
-            try self.check(HealthCheckRequest(serializedBytes: bytes)).serializedBytes()
+            // Decoded on the event loop, so only a request of a health check's size is decoded at all.
+            guard bytes.count <= Self.maxRequestBytes else {
+                throw RPCError(.invalidArgument, "a HealthCheckRequest of \(bytes.count) bytes; it holds one service name (at most \(Self.maxRequestBytes) bytes)")
+            }
+            return try self.check(HealthCheckRequest(serializedBytes: bytes)).serializedBytes()
         }]
     }
+
+    /// The largest HealthCheckRequest decoded (a service name and its framing).
+    public static let maxRequestBytes = 4096
 }
 
 /// The EarlyStopping service of Katib's `api.v1.beta1` API (port 6788). Stateless like the

@@ -172,3 +172,12 @@ def test_a_second_server_on_a_port_in_use_exits_instead_of_sharing_it(server):
     assert "address already in use" in proc.stderr
     with server.channel() as ch:
         assert health(ch, "").status == health_pb2.HealthCheckResponse.SERVING
+
+
+def test_an_oversized_health_request_is_refused_without_being_decoded(server):
+    big = health_pb2.HealthCheckRequest(service="x" * 100_000)
+    with server.channel(BIG) as ch:
+        with pytest.raises(grpc.RpcError) as err:
+            health_pb2_grpc.HealthStub(ch).Check(big, timeout=5)
+        assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert health(ch, "").status == health_pb2.HealthCheckResponse.SERVING
