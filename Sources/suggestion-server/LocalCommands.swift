@@ -85,7 +85,11 @@ enum LocalCommands {
             guard let target = options["--target"], let colon = target.lastIndex(of: ":"), let port = Int(target[target.index(after: colon)...]) else {
                 return fail("suggest needs --target HOST:PORT")
             }
-            let count = Int(options["--count"] ?? "") ?? experiment.parallelTrialCount
+            var count = experiment.parallelTrialCount
+            if let c = options["--count"] {
+                guard let n = Int(c), n >= 1 else { return fail("--count must be a positive integer, got \"\(c)\"") }
+                count = n
+            }
             var trials: [Trial] = []
             if let r = options["--results"] {
                 guard let t = TextFiles.read(r) else { return fail("cannot read \(r)") }

@@ -108,3 +108,12 @@ def test_suggest_client_and_python_example(server, tmp_path):
                               "--trials", "6", "--batch", "2"], capture_output=True, text=True, timeout=120)
     assert example.returncode == 0, example.stderr
     assert example.stdout.count("loss=") == 6 and "best:" in example.stdout
+
+
+@pytest.mark.parametrize("count", ["x", "0", "-2"])
+def test_suggest_count_that_is_not_a_positive_integer_is_an_error(server, tmp_path, count):
+    manifest = prepare(tmp_path, 4)
+    out = subprocess.run([BINARY, "suggest", "--target", server.address, str(manifest), "--count", count],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2
+    assert "--count must be a positive integer" in out.stderr
