@@ -90,6 +90,10 @@ public final class Tuner {
             for i in trials.indices where trials[i].condition == "Running" { trials[i].condition = "Killed" }
             log("resuming \(experiment.name) from \(path): \(trials.count) trials")
         }
+        // A results file that cannot be written is found now, not after every trial has run.
+        if let path = resultsPath, !save() {
+            throw .invalidArgument("cannot write the results file \(path) (\(String(cString: strerror(errno)))); choose a writable path with --results")
+        }
         var active: [Active] = []
         var outcome = Outcome.budget
         var stopLaunching = false
@@ -205,9 +209,11 @@ public final class Tuner {
 
     func log(_ message: String) { if !quiet { writeError(message + "\n") } }
 
-    func save() {
-        guard let path = resultsPath else { return }
-        TextFiles.write(path, Results.encode(trials, experiment: experiment))
+    /// Writes the results file; false when it could not be written (errno says why).
+    @discardableResult
+    func save() -> Bool {
+        guard let path = resultsPath else { return true }
+        return TextFiles.write(path, Results.encode(trials, experiment: experiment))
     }
 
     /// The final table: trials sorted by objective (best first), then the others.

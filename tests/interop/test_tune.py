@@ -5,6 +5,7 @@ import json
 import pathlib
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -117,3 +118,13 @@ def test_suggest_count_that_is_not_a_positive_integer_is_an_error(server, tmp_pa
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 2
     assert "--count must be a positive integer" in out.stderr
+
+
+def test_an_unwritable_results_file_is_an_error_before_any_trial_runs(tmp_path):
+    manifest = prepare(tmp_path, 4)
+    started = time.monotonic()
+    out = tune(manifest, tmp_path / "no-such-dir" / "r.json")
+    assert out.returncode == 2
+    assert "cannot write the results file" in out.stderr and "No such file or directory" in out.stderr
+    assert "Succeeded" not in out.stdout, "no trial ran"
+    assert time.monotonic() - started < 30
