@@ -57,6 +57,7 @@ public final class Tuner {
     let quiet: Bool
     public private(set) var trials: [LocalTrial] = []
     var lastProgress = ""
+    static let standardErrorIsTerminal = isatty(2) == 1
 
     public init(experiment: LocalExperiment, directory: String, resultsPath: String?, parallel: Int?, quiet: Bool) {
         self.experiment = experiment
@@ -145,7 +146,7 @@ public final class Tuner {
             progress(running: active.count)
             usleep(20_000)
         }
-        if !quiet { writeError("\n") }
+        if !quiet && Self.standardErrorIsTerminal { writeError("\n") }
         save()
         return outcome
     }
@@ -204,7 +205,8 @@ public final class Tuner {
         let line = "[\(experiment.name)] \(done)/\(experiment.maxTrialCount) done, \(running) running, \(failed) failed, best \(best)"
         guard line != lastProgress else { return }
         lastProgress = line
-        writeError("\r\u{1B}[2K" + line)
+        // A live line (carriage return, erase-line escape) only on a terminal; plain lines in log files.
+        writeError(Self.standardErrorIsTerminal ? "\r\u{1B}[2K" + line : line + "\n")
     }
 
     func log(_ message: String) { if !quiet { writeError(message + "\n") } }

@@ -128,3 +128,12 @@ def test_an_unwritable_results_file_is_an_error_before_any_trial_runs(tmp_path):
     assert "cannot write the results file" in out.stderr and "No such file or directory" in out.stderr
     assert "Succeeded" not in out.stdout, "no trial ran"
     assert time.monotonic() - started < 30
+
+
+def test_progress_written_to_a_file_is_plain_lines(tmp_path):
+    manifest = prepare(tmp_path, 3)
+    out = subprocess.run([BINARY, "tune", str(manifest), "--results", str(tmp_path / "r.json")],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "\x1b" not in out.stderr and "\r" not in out.stderr
+    assert "3/3 done" in out.stderr
