@@ -17,7 +17,6 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 IMAGE_REGISTRY = "registry.example.com"
-IMAGE_TAG = "0.1.0"
 
 # Katib's default katib-config (manifests/v1beta1/installs/katib-standalone) of each supported
 # version, as facts: where its images live and which trial kinds its controller watches. Only the
@@ -82,7 +81,13 @@ def names(binary, *extra):
     return [line for line in out.splitlines() if line]
 
 
-def katib_config(served, stopping, version, registry=IMAGE_REGISTRY, tag=IMAGE_TAG):
+def image_tag(binary):
+    """The images' tag: the binary's version (`suggestion-server --version`)."""
+    out = subprocess.run([binary, "--version"], check=True, capture_output=True, text=True).stdout
+    return out.split()[-1]
+
+
+def katib_config(served, stopping, version, registry, tag):
     katib = KATIB_VERSIONS[version]
     suggestion_image = f"{registry}/katib-suggestion-swift:{tag}"
     early_stopping_image = f"{registry}/katib-earlystopping-swift:{tag}"
@@ -176,7 +181,8 @@ def expected(binary):
     stopping = names(binary, "--service", "early-stopping")
     files = {}
     for version in KATIB_VERSIONS:
-        files[ROOT / "manifests" / "katib" / version / "katib-config.yaml"] = katib_config(served, stopping, version)
+        files[ROOT / "manifests" / "katib" / version / "katib-config.yaml"] = katib_config(
+            served, stopping, version, IMAGE_REGISTRY, image_tag(binary))
         files[ROOT / "manifests" / "katib" / version / "kustomization.yaml"] = katib_kustomization(version)
     for name in served:
         files[ROOT / "manifests" / "standalone" / "algorithms" / name / "kustomization.yaml"] = overlay(name)
@@ -190,11 +196,11 @@ def main():
     ap.add_argument("--print", action="store_true", help="print one katib-config (with --katib) instead of writing files")
     ap.add_argument("--katib", choices=sorted(KATIB_VERSIONS), default="v0.19", help="Katib version for --print")
     ap.add_argument("--registry", default=IMAGE_REGISTRY, help="image registry for --print")
-    ap.add_argument("--tag", default=IMAGE_TAG, help="image tag for --print")
+    ap.add_argument("--tag", default=None, help="image tag for --print (default: the binary's version)")
     args = ap.parse_args()
     if args.print:
         served, stopping = names(args.binary), names(args.binary, "--service", "early-stopping")
-        sys.stdout.write(katib_config(served, stopping, args.katib, args.registry, args.tag))
+        sys.stdout.write(katib_config(served, stopping, args.katib, args.registry, args.tag or image_tag(args.binary)))
         return 0
     files = expected(args.binary)
     overlays = ROOT / "manifests" / "standalone" / "algorithms"

@@ -34,6 +34,7 @@ enum LocalCommands {
                 options[a] = rest.removeFirst()
             case "--quiet": flags.insert(a)
             case "-h", "--help": print(usage); return 0
+            case "--version": print("suggestion-server \(serverVersion)"); return 0
             default:
                 if a.hasPrefix("-") { return fail("unknown option \(a)") }
                 positional.append(a)

@@ -76,6 +76,7 @@ struct Options {
                                     is dialled; requests naming any other address get
                                     INVALID_ARGUMENT without a connection being made
           --list-algorithms         print the algorithm names of the selected service, one per line
+          --version                 print the version and exit
           -h, --help                show this help
 
         Stops gracefully on SIGTERM or SIGINT: in-flight calls finish, new ones are refused.

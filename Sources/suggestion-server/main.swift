@@ -6,6 +6,11 @@ import SuggestionAPI
 import Algorithms
 import EarlyStopping
 
+if CommandLine.arguments.dropFirst().first == "--version" {
+    print("suggestion-server \(serverVersion)")
+    exit(0)
+}
+
 if let first = CommandLine.arguments.dropFirst().first, first == "tune" || first == "suggest" {
     exit(await LocalCommands.run(Array(CommandLine.arguments.dropFirst())))
 }

@@ -365,3 +365,17 @@ def test_example_early_stopping_settings_are_accepted():
                     early_stopping=to_request(doc).spec.early_stopping), timeout=10)
     finally:
         assert s.stop() == 0
+
+
+def test_image_tags_are_the_binary_version():
+    version = subprocess.run([BINARY, "--version"], check=True, capture_output=True, text=True).stdout.split()[-1]
+    tags = [(p, kustomization.get("images", [])) for p in kustomizations()
+            for kustomization in [yaml.safe_load((p / "kustomization.yaml").read_text())]]
+    seen = [(p, image["newTag"]) for p, images in tags for image in images if "newTag" in image]
+    assert seen, "the standalone overlays set their image tags"
+    for p, tag in seen:
+        assert tag == version, f"{p.relative_to(ROOT)}: newTag {tag}, binary version {version}"
+    for version_dir in KATIB_VERSIONS:
+        for entry in katib_config(version_dir)["runtime"]["suggestions"]:
+            if "katib-suggestion-swift" in entry["image"]:
+                assert entry["image"].endswith(":" + version)
