@@ -57,6 +57,9 @@ func startServer(_ probe: Probe, configure: (inout ServerConfiguration) -> Void 
     config.port = 0
     config.eventLoops = 2
     config.shutdownGracePeriod = .seconds(3)
+    // Handlers run on the Swift task pool, which CPU-heavy synchronous tests elsewhere in this
+    // process can hold for a minute: the server's own per-call budget must not be what a test sees.
+    config.maxCallDuration = .seconds(600)
     configure(&config)
     let server = GRPCServer(configuration: config, handlers: probe.handlers, inlineHandlers: [
         "/test.Echo/Inline": { request, _ throws(RPCError) in request },
