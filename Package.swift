@@ -31,7 +31,8 @@ let package = Package(
         .executableTarget(name: "katib-codegen", dependencies: ["CKatibProto", "CProtobufC"]),
 
         .testTarget(name: "SuggestionAPITests", dependencies: ["SuggestionAPI"]),
-        .testTarget(name: "AlgorithmsTests", dependencies: ["Algorithms", "SuggestionAPI"]),
+        // The fuzz corpus is read from the source tree (#filePath), not bundled.
+        .testTarget(name: "AlgorithmsTests", dependencies: ["Algorithms", "SuggestionAPI"], exclude: ["Fuzz/corpus"]),
         .testTarget(name: "EarlyStoppingTests", dependencies: ["EarlyStopping", "SuggestionAPI"]),
         .testTarget(name: "LocalRunnerTests", dependencies: ["LocalRunner", "SuggestionAPI"]),
     ],

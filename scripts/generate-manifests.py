@@ -180,9 +180,10 @@ def expected(binary):
     served = names(binary)
     stopping = names(binary, "--service", "early-stopping")
     files = {}
+    tag = image_tag(binary)
     for version in KATIB_VERSIONS:
         files[ROOT / "manifests" / "katib" / version / "katib-config.yaml"] = katib_config(
-            served, stopping, version, IMAGE_REGISTRY, image_tag(binary))
+            served, stopping, version, IMAGE_REGISTRY, tag)
         files[ROOT / "manifests" / "katib" / version / "kustomization.yaml"] = katib_kustomization(version)
     for name in served:
         files[ROOT / "manifests" / "standalone" / "algorithms" / name / "kustomization.yaml"] = overlay(name)

@@ -128,8 +128,12 @@ import SuggestionAPI
             return rpcError { () throws(RPCError) in try AlgorithmService().suggestions(request(exp, count: 50)) }
         }
         let error = await task.value
-        // darts proposes nothing per slot worth checking (its reply is one JSON per call).
-        if algorithm != "darts" { #expect(error?.code == .cancelled, "\(algorithm): \(String(describing: error))") }
+        // darts has no loop worth checking (it only formats its settings), so it may finish instead.
+        if algorithm == "darts" {
+            #expect(error == nil || error?.code == .cancelled, "darts: \(String(describing: error))")
+        } else {
+            #expect(error?.code == .cancelled, "\(algorithm): \(String(describing: error))")
+        }
     }
 }
 

@@ -106,7 +106,7 @@ enum RawH2 {
         // cancels it (short: the test process's other tests share these threads).
         let spinners = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) + 2
         let busy = (0 ..< spinners).map { _ in Task { await code { _ = try await client.unary(path: "/test.Echo/Spin", request: [1], timeout: .milliseconds(700)) } } }
-        for _ in 0 ..< 200 where probe.startedSlow.load(ordering: .relaxed) < 2 { try await Task.sleep(for: .milliseconds(10)) }
+        for _ in 0 ..< 200 where probe.startedSpins.load(ordering: .relaxed) < 2 { try await Task.sleep(for: .milliseconds(10)) }
         let start = ContinuousClock.now
         #expect(try await client.unary(path: "/test.Echo/Inline", request: [9], timeout: .seconds(5)) == [9])
         #expect(start.duration(to: .now) < .seconds(1), "the inline handler did not wait for a worker")

@@ -9,6 +9,7 @@ import Glibc
 final class Probe: Sendable {
     let startedSleeps = Atomic<Int>(0)
     let startedSlow = Atomic<Int>(0)
+    let startedSpins = Atomic<Int>(0)
     let cancelledSleeps = Atomic<Int>(0)
     let lastMetadata = Mutex<[(name: String, value: String)]>([])
 
@@ -38,7 +39,7 @@ final class Probe: Sendable {
             },
             "/test.Echo/Spin": { request, _ throws(RPCError) in
                 // Occupies its worker thread without suspending, as a sampler does, until cancelled.
-                self.startedSlow.add(1, ordering: .relaxed)
+                self.startedSpins.add(1, ordering: .relaxed)
                 let end = ContinuousClock.now + .seconds(10)
                 while ContinuousClock.now < end && !Task.isCancelled {}
                 return request

@@ -199,16 +199,17 @@ struct QuantileBoosting: Sendable {
     static let maxDepth = 3
 
     static func fit(_ xs: [[Double]], _ ys: [Double], stages: Int = stages, _ rng: inout SeededRandom) -> QuantileBoosting {
-        QuantileBoosting(models: quantiles.map { fitOne(xs, ys, alpha: $0, stages: stages, &rng) })
+        let flat = xs.flatMap { $0 }, d = xs.first?.count ?? 0
+        return QuantileBoosting(models: quantiles.map { fitOne(flat, d: d, ys, alpha: $0, stages: stages, &rng) })
     }
 
     /// One quantile, as scikit-learn's GradientBoostingRegressor(loss="quantile"): F₀ = the α-quantile
     /// of y (linear interpolation); each stage fits a tree to the pinball loss's negative gradient (α
     /// where y ≥ F, α − 1 elsewhere) and sets each leaf to the lower α-quantile of its residuals y − F
     /// (the smallest residual whose rank reaches α of the leaf's count).
-    static func fitOne(_ xs: [[Double]], _ ys: [Double], alpha: Double, stages: Int, _ rng: inout SeededRandom) -> Model {
-        let n = ys.count, d = xs.first?.count ?? 0
-        let flat = xs.flatMap { $0 }
+    /// `flat` is the n×d inputs, row-major.
+    static func fitOne(_ flat: [Double], d: Int, _ ys: [Double], alpha: Double, stages: Int, _ rng: inout SeededRandom) -> Model {
+        let n = ys.count
         let initial = linearQuantile(ys.sorted(), alpha)
         var f = [Double](repeating: initial, count: n)
         var trees: [RegressionTree] = []

@@ -511,9 +511,9 @@ final class ServerConnection: H2Connection {
         guard let s = streams[Int32(truncatingIfNeeded: key)], let deadline = s.deadline, deadline <= now else { return }
         s.deadlineTimer = nil
         let budget = core.configuration.maxCallDuration
-        let why = s.timeout.map { $0 <= budget } ?? false
-            ? "deadline exceeded" : "deadline exceeded: the call ran longer than the server's per-call budget of \(budget)"
-        fail(s, RPCError(.deadlineExceeded, why))
+        let clientDeadline = s.timeout.map { $0 <= budget } ?? false   // false: the budget came first
+        fail(s, RPCError(.deadlineExceeded, clientDeadline
+            ? "deadline exceeded" : "deadline exceeded: the call ran longer than the server's per-call budget of \(budget)"))
     }
 
     override func sweep(now: ContinuousClock.Instant) -> Bool {
