@@ -39,4 +39,20 @@ enum Math {
     /// Standard normal density and distribution function.
     static func normalDensity(_ z: Double) -> Double { 0.398_942_280_401_432_7 * exp(-0.5 * z * z) }
     static func normalCDF(_ z: Double) -> Double { 0.5 * erfc(-z * 0.707_106_781_186_547_6) }
+
+    /// ln Γ(x) for x > 0.
+    static func logGamma(_ x: Double) -> Double { lgamma(x) }
+
+    /// Φ⁻¹(p) for p ∈ (0, 1), by bisection on `normalCDF` over [−40, 40] (100 halvings: below the
+    /// spacing of doubles there); ±40 at or beyond the ends.
+    static func normalQuantile(_ p: Double) -> Double {
+        guard p > 0 else { return -40 }
+        guard p < 1 else { return 40 }
+        var a = -40.0, b = 40.0
+        for _ in 0..<100 {
+            let m = 0.5 * (a + b)
+            if normalCDF(m) < p { a = m } else { b = m }
+        }
+        return 0.5 * (a + b)
+    }
 }

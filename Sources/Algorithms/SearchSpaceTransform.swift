@@ -205,6 +205,38 @@ public struct SearchSpaceTransform: Sendable {
         return Self.clamp((n / 2 - r.low / 2) / (r.high / 2 - r.low / 2))
     }
 
+    /// The cube interval of dimension `d` that decodes to the same value as coordinate `t`, as the
+    /// boundaries it shares with the neighbouring values: `lower` is nil in the first cell, `upper`
+    /// in the last. nil for dimensions where every coordinate is its own value (continuous) and for
+    /// CATEGORICAL ones (their order carries no meaning). Linear lattices and DISCRETE lists have
+    /// equal cells k/n … (k+1)/n; a log-scaled lattice decodes to the lattice value nearest in linear
+    /// units, so its boundaries sit at the ln-positions of the midpoints between neighbouring values.
+    public func cellBoundaries(dimension d: Int, at t: Double) -> (lower: Double?, upper: Double?)? {
+        let dim = dimensions[d]
+        let count: Int
+        switch dim.kind {
+        case .stepped(let c), .ordinal(let c): count = c
+        case .continuous, .categorical, .oneHot: return nil
+        }
+        let t = Self.clamp(t)
+        let i = dim.parameterIndex
+        if case .ordinal = dim.kind {} else if case let (a, b)? = logInterval[i], case .double(let r) = space.parameters[i].domain {
+            return logCell(t, r, a, b, count)
+        } else if case let (a, b)? = logInterval[i], case .int(let r) = space.parameters[i].domain {
+            return logCell(t, r, a, b, count)
+        }
+        let k = Self.cell(t, count)
+        return (k > 0 ? Double(k) / Double(count) : nil, k < count - 1 ? Double(k + 1) / Double(count) : nil)
+    }
+
+    private func logCell(_ t: Double, _ r: NumericRange, _ a: Double, _ b: Double, _ count: Int) -> (lower: Double?, upper: Double?) {
+        let k = r.nearestLatticeIndex(Math.exponential((1 - t) * a + t * b))
+        func boundary(_ j: Int) -> Double {   // between lattice values j − 1 and j
+            Self.clamp((Math.ln((r.latticeValue(j - 1) + r.latticeValue(j)) / 2) - a) / (b - a))
+        }
+        return (k > 0 ? boundary(k) : nil, k < count - 1 ? boundary(k + 1) : nil)
+    }
+
     /// The cell k ∈ 0..<n of t ∈ [0, 1] when [0, 1] is cut into n equal cells (t = 1 is in the last).
     @inline(__always) static func cell(_ t: Double, _ n: Int) -> Int {
         Swift.min(n - 1, Int(t * Double(n)))

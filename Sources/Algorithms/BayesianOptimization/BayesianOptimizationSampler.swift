@@ -9,7 +9,7 @@ import SuggestionAPI
 ///    stepped values on their cells. Outputs: losses standardised. At most 300 observations enter
 ///    the model (the 150 best and 150 others chosen by the seed), and the kernel's hyperparameters
 ///    are fitted on at most 100 of them (the 50 best and 50 others), by maximising the marginal
-///    likelihood from two starts; beyond 300 trials the model is this subset, which keeps a call
+///    likelihood times a Gamma(3, 6) prior on each length scale, from two starts; beyond 300 trials the model is this subset, which keeps a call
 ///    bounded (O(300³)) however long the history.
 /// 3. Pending trials, then each point chosen for the batch, join the model with the best observed
 ///    loss (skopt's "cl_min" constant liar), so a batch spreads out; at most 100 such points join,
@@ -19,7 +19,8 @@ import SuggestionAPI
 ///    probability softmax(−μ(proposal)/σ_y) — Hedge's rule with the gains it would have accumulated
 ///    replaced by the current model's view, since nothing persists between calls. `EIps` and `PIps`
 ///    (per-second variants) act as `EI` and `PI`: Katib trials carry no training time to divide by.
-/// 5. Optimised by dense random sampling (between 256 and 2000 candidates, fewer for larger models)
+/// 5. Evaluated at the point a cube coordinate decodes to (lattice values, argmax category), and
+///    optimised by dense random sampling (between 256 and 2000 candidates, fewer for larger models)
 ///    plus, unless `acq_optimizer` is `sampling`, a local search from the 3 best candidates
 ///    (coordinate steps halving from 0.1, at most 20 rounds; inputs wider than 64 dimensions step
 ///    along 64 seeded coordinates per round). Taken points are skipped. Spaces wider than 1,000
@@ -187,7 +188,14 @@ public struct BayesianOptimizationSampler: Sampler {
         case "PIps": kinds = ["PI"]
         default: kinds = [acquisition]
         }
-        func score(_ kind: String, _ u: [Double]) -> Double { value(kind, model.predict(u)) }
+        // The acquisition is evaluated where a cube point decodes to (INT and stepped values on their
+        // lattice, the argmax category one-hot), not at the relaxed point (Garrido-Merchán and
+        // Hernández-Lobato 2020, "Dealing with categorical and integer-valued variables in Bayesian
+        // optimization with Gaussian processes", Neurocomputing): otherwise a fractional one-hot
+        // vector far from every observation looks uncertain, wins, and decodes to a category that
+        // was already tried.
+        func snap(_ u: [Double]) -> [Double] { transform.encode(transform.decode(u)) }
+        func score(_ kind: String, _ u: [Double]) -> Double { value(kind, model.predict(snap(u))) }
         func value(_ kind: String, _ prediction: (mean: Double, variance: Double)) -> Double {
             let m = prediction.mean
             let sigma = prediction.variance.squareRoot()
@@ -210,7 +218,7 @@ public struct BayesianOptimizationSampler: Sampler {
         }
         let count = Swift.max(16, Swift.min(wanted, 4_000_000 / Swift.max(transform.dimensionCount, 1)))
         let samples = (0..<count).map { _ in (0..<transform.dimensionCount).map { _ in rng.uniform() } }
-        let predictions = samples.map { model.predict($0) }
+        let predictions = samples.map { model.predict(snap($0)) }
         var result: [Point] = []
         for kind in kinds {
             var scored = zip(predictions, samples).map { (value(kind, $0), $1) }

@@ -15,9 +15,14 @@ import SuggestionAPI
 /// Trials of other names (another algorithm, Katib's random names) are ignored.
 ///
 /// Mapping: INT, stepped DOUBLE and DISCRETE parameters are searched continuously on their cube cells
-/// and decoded to the cell's value; points outside the cube are redrawn (up to 100 times, then
-/// clipped). CATEGORICAL parameters are outside CMA-ES: each new trial draws them uniformly (the
-/// fallback goptuna uses). A point equal to a taken one is redrawn (32 times), then drawn as `random`.
+/// and decoded to the cell's value, with the margin of CMA-ES with margin (`Margin`, Hamano et al.
+/// 2022) so that a coordinate keeps a chance of at least α/2 = 1/(2nλ) per side to leave its cell
+/// after σ has shrunk below it. Samples whose continuous coordinates leave the cube are redrawn (up
+/// to 100 times, then clipped); discrete ones outside it fall in the edge cells. A generation is told
+/// the raw samples, regenerated from each member's seed (`rawSample`). CATEGORICAL parameters are
+/// outside CMA-ES (their order means nothing): they come from an independent TPE over the history
+/// (`CategoricalChoices`; Optuna's `CmaEsSampler` hands them to an independent sampler too). A point
+/// equal to a taken one is redrawn (32 times), then drawn as `random`.
 ///
 /// Settings: `sigma` (initial step size in the units of the narrowest numeric parameter, as Katib's
 /// goptuna service reads it; default 1/6 of that range), `restart_strategy` (`none`, `ipop`: restart
@@ -75,6 +80,10 @@ public struct CMAESSampler: Sampler {
         // Replay.
         var run = 0, generation = 0
         var cma = CMAES(mean: [Double](repeating: 0.5, count: n), sigma: sigma0, populationSize: lambda0)
+        let cells: @Sendable (Int, Double) -> (lower: Double?, upper: Double?)? = { j, t in
+            transform.cellBoundaries(dimension: numeric[j], at: t)
+        }
+        var margin = Margin(dimensions: n, populationSize: cma.lambda, cells: cells)
         var bests: [Double] = []
         var budget = (large: 0, small: 0), largeRestarts = 0, lastLarge = lambda0, inSmall = false
         replay: while true {
@@ -82,10 +91,11 @@ public struct CMAESSampler: Sampler {
             var solutions: [(x: [Double], loss: Double)] = []
             for i in 0..<cma.lambda {
                 guard let t = members[[run, generation, i]], !t.isPending, let p = t.record.point else { break replay }
-                let u = transform.encode(p)
-                solutions.append((numeric.map { u[$0] }, t.loss ?? .infinity))
+                var rng = SeededRandom(seed: Self.mix(base, [run, generation, i]))
+                solutions.append((rawSample(of: p, cma, margin, numeric, transform, &rng), t.loss ?? .infinity))
             }
             cma.tell(solutions)
+            margin.correct(&cma)
             if inSmall { budget.small += cma.lambda } else { budget.large += cma.lambda }
             bests.append(solutions.map(\.loss).min()!)
             generation += 1
@@ -100,15 +110,18 @@ public struct CMAESSampler: Sampler {
                 lastLarge = lambda0 << Swift.min(largeRestarts, 20)
                 inSmall = false
                 cma = CMAES(mean: mean, sigma: sigma0, populationSize: lastLarge)
+                margin = Margin(dimensions: n, populationSize: cma.lambda, cells: cells)
             } else {
                 let u = rng.uniform()
                 let size = Swift.max(lambda0, Int((Double(lambda0) * Math.power(Double(lastLarge) / Double(2 * lambda0), u * u)).rounded(.down)))
                 inSmall = true
                 cma = CMAES(mean: mean, sigma: sigma0 * Math.power(10, -2 * u), populationSize: size)
+                margin = Margin(dimensions: n, populationSize: cma.lambda, cells: cells)
             }
         }
 
         // Issue the open generation's members, then extras.
+        let categories = CategoricalChoices(context, transform)
         var taken = context.history.takenPoints
         var sequence = history.nextSequence
         var suggestions: [Suggestion] = []
@@ -127,10 +140,11 @@ public struct CMAESSampler: Sampler {
                 extra += 1
             }
             var rng = SeededRandom(seed: Self.mix(base, [run, generation, member]))
-            var point = draw(cma, numeric, transform, &rng)
+            var categoricalRNG = SeededRandom(seed: Self.mix(base, [run, generation, member, -2]))
+            var point = draw(cma, margin, numeric, transform, categories, &rng, &categoricalRNG)
             var attempts = 0
-            while taken.contains(point) && attempts < 32 {
-                point = draw(cma, numeric, transform, &rng)
+            while taken.contains(point) && attempts < Self.redraws {
+                point = draw(cma, margin, numeric, transform, categories, &rng, &categoricalRNG)
                 attempts += 1
             }
             if taken.contains(point) { point = RandomSampler.draw(transform, &rng) }
@@ -144,17 +158,49 @@ public struct CMAESSampler: Sampler {
         return SamplerOutput(suggestions: suggestions)
     }
 
-    /// One candidate: numeric dimensions from N(m, σ²C) inside the cube, categorical ones uniform.
-    func draw(_ cma: CMAES, _ numeric: [Int], _ transform: SearchSpaceTransform, _ rng: inout SeededRandom) -> Point {
+    /// Redraws of a candidate equal to a taken point before a `random` draw replaces it.
+    static let redraws = 32
+
+    /// A raw CMA-ES sample x ~ N(m, σ²C) whose continuous coordinates lie in the cube (redrawn up to
+    /// 100 times, then clipped), and the numeric cube coordinates it is evaluated at (discrete
+    /// coordinates scaled by the margin, then clipped to the cube: the edge cells).
+    func sample(_ cma: CMAES, _ margin: Margin, _ numeric: [Int], _ transform: SearchSpaceTransform,
+                _ rng: inout SeededRandom) -> (raw: [Double], cube: [Double]) {
+        let continuous = numeric.map { if case .continuous = transform.dimensions[$0].kind { return true } else { return false } }
         var x = cma.mean
         for attempt in 0..<100 {
             x = cma.candidate((0..<cma.n).map { _ in rng.normal() })
-            if x.allSatisfy({ $0 >= 0 && $0 <= 1 }) { break }
-            if attempt == 99 { x = x.map { Swift.min(Swift.max($0, 0), 1) } }
+            if (0..<cma.n).allSatisfy({ !continuous[$0] || (x[$0] >= 0 && x[$0] <= 1) }) { break }
+            if attempt == 99 { x = (0..<cma.n).map { continuous[$0] ? Swift.min(Swift.max(x[$0], 0), 1) : x[$0] } }
         }
-        var u = (0..<transform.dimensionCount).map { _ in rng.uniform() }
-        for (k, d) in numeric.enumerated() { u[d] = x[k] }
+        let cube = margin.scaled(x, mean: cma.mean).map { Swift.min(Swift.max($0, 0), 1) }
+        return (x, cube)
+    }
+
+    /// One candidate: numeric dimensions from `sample`, CATEGORICAL ones from `categories` (with
+    /// their own generator, so that the numeric draws of a member can be replayed without them).
+    func draw(_ cma: CMAES, _ margin: Margin, _ numeric: [Int], _ transform: SearchSpaceTransform,
+              _ categories: CategoricalChoices, _ rng: inout SeededRandom, _ categoricalRNG: inout SeededRandom) -> Point {
+        let cube = sample(cma, margin, numeric, transform, &rng).cube
+        var u = categories.draw(&categoricalRNG)
+        for (k, d) in numeric.enumerated() { u[d] = cube[k] }
         return transform.decode(u)
+    }
+
+    /// The raw sample a finished member was evaluated from, for `tell`: the member's draws are
+    /// replayed from its seed (the first of the up to 1 + `redraws` attempts whose numeric values
+    /// decode to the trial's); when none does (the trial's point was a `random` fallback or was not
+    /// made by this sampler), the trial's cube point with the margin's scaling undone.
+    func rawSample(of point: Point, _ cma: CMAES, _ margin: Margin, _ numeric: [Int], _ transform: SearchSpaceTransform,
+                   _ rng: inout SeededRandom) -> [Double] {
+        let encoded = transform.encode(point)
+        for _ in 0...Self.redraws {
+            let (raw, cube) = sample(cma, margin, numeric, transform, &rng)
+            var u = encoded
+            for (k, d) in numeric.enumerated() { u[d] = cube[k] }
+            if transform.decode(u) == point { return raw }
+        }
+        return margin.raw(numeric.map { encoded[$0] }, mean: cma.mean)
     }
 
     func stalled(_ cma: CMAES, _ bests: [Double], _ solutions: [(x: [Double], loss: Double)]) -> Bool {

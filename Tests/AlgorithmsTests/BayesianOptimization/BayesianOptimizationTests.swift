@@ -46,12 +46,34 @@ import SuggestionAPI
         }
     }
 
-    @Test func fittingIncreasesTheLikelihoodAndStaysInBounds() throws {
+    @Test func lengthScalePriorMatchesSciPy() throws {
+        // Reference: scipy.stats.gamma.logpdf(ℓ, 3, scale=1/6) + ln ℓ (the density of θ = ln ℓ),
+        // summed over ℓ = 0.4, 0.7 (SciPy 1.16.2).
+        let prior = GaussianProcess.logPrior(Self.hyper.vector)
+        #expect(abs(prior.value - -1.0546345731902234) < 1e-12)
+        #expect(abs(prior.gradient[0] - (3 - 6 * 0.4)) < 1e-12)
+        #expect(prior.gradient[2] == 0 && prior.gradient[3] == 0)
+    }
+
+    @Test func posteriorGradientMatchesFiniteDifferences() throws {
+        let theta = [Math.ln(0.05), Math.ln(3), Math.ln(0.8), Math.ln(0.05)]
+        let r = try #require(GaussianProcess.logPosterior(Self.X, Self.y, theta))
+        for k in 0..<theta.count {
+            var up = theta, down = theta
+            up[k] += 1e-6
+            down[k] -= 1e-6
+            let numeric = (GaussianProcess.logPosterior(Self.X, Self.y, up)!.value
+                - GaussianProcess.logPosterior(Self.X, Self.y, down)!.value) / 2e-6
+            #expect(abs(numeric - r.gradient[k]) < 1e-6, "θ\(k): \(numeric) vs \(r.gradient[k])")
+        }
+    }
+
+    @Test func fittingIncreasesThePosteriorAndStaysInBounds() throws {
         let start = [Math.ln(0.3), Math.ln(0.3), 0, Math.ln(1e-2)]
         let fitted = GaussianProcess.fit(Self.X, Self.y, starts: [start])
-        let before = GaussianProcess.logMarginalLikelihood(Self.X, Self.y, start)!.value
-        let after = GaussianProcess.logMarginalLikelihood(Self.X, Self.y, fitted.vector)!.value
-        #expect(after >= before)
+        let before = GaussianProcess.logPosterior(Self.X, Self.y, start)!.value
+        let after = GaussianProcess.logPosterior(Self.X, Self.y, fitted.vector)!.value
+        #expect(after > before)
         for (v, (lo, hi)) in zip(fitted.vector, GaussianProcess.bounds(2)) { #expect(v >= lo - 1e-12 && v <= hi + 1e-12) }
     }
 

@@ -46,6 +46,53 @@ import SuggestionAPI
         #expect(abs(c.sigma - 0.18456548562141828) < 1e-12)
     }
 
+    /// Reference: cmaes 0.12.0, CMAwM(mean=[0.5, 0.4], sigma=0.05, bounds=[[0, 1], [0.125, 0.875]],
+    /// steps=[0, 0.25], seed=1) (its second dimension has the cells of a 4-value INT in the unit cube),
+    /// two tells of the six points below (shifted by (0.01, −0.01) in the second) with
+    /// f(x) = (x0 − 0.3)² + (x1 − 0.2)²; after each, _cma._mean, _A and _cma._sigma.
+    @Test func marginMatchesTheCmaesPackage() {
+        var c = CMAES(mean: [0.5, 0.4], sigma: 0.05)
+        #expect(c.lambda == 6)
+        var margin = Margin(dimensions: 2, populationSize: 6) { j, t in
+            j == 0 ? nil : (t < 0.25 ? nil : (Double(Int(t * 4)) / 4), t >= 0.75 ? nil : Double(Int(t * 4) + 1) / 4)
+        }
+        #expect(abs(margin.alpha - 1.0 / 12) < 1e-15)
+        let xs: [[Double]] = [[0.52, 0.41], [0.47, 0.43], [0.55, 0.36], [0.50, 0.45], [0.44, 0.39], [0.58, 0.42]]
+        let expected: [(mean: [Double], A: Double, sigma: Double)] = [
+            ([0.45715969656842353, 0.375], 1.6878786007194297, 0.04715806177776427),
+            ([0.46715969656842354, 0.375], 2.1555669630816574, 0.03907347128810463),
+        ]
+        for (g, e) in expected.enumerated() {
+            let shifted = xs.map { [$0[0] + 0.01 * Double(g), $0[1] - 0.01 * Double(g)] }
+            c.tell(shifted.map { ($0, ($0[0] - 0.3) * ($0[0] - 0.3) + ($0[1] - 0.2) * ($0[1] - 0.2)) })
+            margin.correct(&c)
+            for j in 0..<2 { #expect(abs(c.mean[j] - e.mean[j]) < 1e-12, "generation \(g) mean[\(j)] \(c.mean[j])") }
+            #expect(margin.A[0] == 1)
+            #expect(abs(margin.A[1] - e.A) < 1e-9, "generation \(g) A \(margin.A[1])")
+            #expect(abs(c.sigma - e.sigma) < 1e-12)
+        }
+    }
+
+    @Test func marginMovesAMeanStuckInAnEdgeCell() {
+        // A tiny σ in the first of four cells: the probability of reaching the second cell is ~0, so
+        // the mean moves to where it is α.
+        var c = CMAES(mean: [0.1], sigma: 1e-4)
+        var margin = Margin(dimensions: 1, populationSize: c.lambda) { _, t in
+            t < 0.25 ? (nil, 0.25) : nil
+        }
+        margin.correct(&c)
+        let crossing = 1 - Math.normalCDF((0.25 - c.mean[0]) / (c.sigma * c.C[0][0].squareRoot()))
+        #expect(abs(crossing - margin.alpha) < 1e-9, "\(crossing)")
+        #expect(c.mean[0] < 0.25)
+    }
+
+    @Test func normalQuantileInvertsTheDistribution() {
+        for p in [1e-12, 1e-4, 0.025, 0.5, 0.9, 1 - 1e-9] {
+            #expect(abs(Math.normalCDF(Math.normalQuantile(p)) - p) < 1e-12 * max(1, p / 1e-3))
+        }
+        #expect(abs(Math.normalQuantile(0.975) - 1.959963984540054) < 1e-12)
+    }
+
     @Test func jacobiReconstructsTheMatrix() {
         let a = [[4.0, 1, -2, 0.5], [1, 3, 0.25, 0], [-2, 0.25, 5, 1], [0.5, 0, 1, 2]]
         let (values, v) = symmetricEigen(a)
@@ -104,6 +151,27 @@ import SuggestionAPI
         expectInvalid(experiment(Self.space, algorithm: "cmaes", settings: [("restart_strategy", "lpop")]), mentions: "restart_strategy")
         expectInvalid(experiment([param("c", .categorical, list: ["a", "b"])], algorithm: "cmaes"), mentions: "CATEGORICAL")
         expectInvalid(experiment((0..<101).map { param("x\($0)", .double, "0", "1") }, algorithm: "cmaes"), mentions: "at most 100")
+    }
+
+    @Test func categoricalParametersFollowTheResults() throws {
+        // CATEGORICAL values come from an independent TPE: once results exist, the best category
+        // dominates the draws (uniform draws would give it a quarter of them).
+        let params = [param("x", .double, "-3", "3"), param("c", .categorical, list: ["a", "b", "c", "d"])]
+        let exp = experiment(params, algorithm: "cmaes", settings: [("random_state", "4")], name: "cat", objective: .minimize, metric: "loss")
+        var trials: [Trial] = []
+        var late: [String] = []
+        while trials.count < 80 {
+            let reply = try AlgorithmService().suggestions(request(exp, trials: trials, count: 4))
+            for pa in reply.parameterAssignments {
+                let x = Double(pa.assignments.first { $0.name == "x" }!.value)!
+                let c = pa.assignments.first { $0.name == "c" }!.value
+                if trials.count >= 40 { late.append(c) }
+                let y = (x - 0.5) * (x - 0.5) + (c == "c" ? 0 : 1)
+                trials.append(trial(pa.trialName, pa.assignments, metric: "loss", value: ValueFormatting.formatDouble(y)))
+            }
+        }
+        let share = Double(late.filter { $0 == "c" }.count) / Double(late.count)
+        #expect(share > 0.6, "best category in \(share) of the last 40 trials")
     }
 
     @Test func ipopRestartsWithALargerPopulationOnADiscreteSpace() throws {
