@@ -20,6 +20,18 @@ public struct LocalExperiment: Sendable {
     public var trialParameters: [(name: String, reference: String)]
     /// The primary container's command followed by its args, with `${trialParameters.X}` unresolved.
     public var command: [String]
+    /// The primary container's `env:` (name → value, substitutions unresolved).
+    public var environment: [String: String]
+    /// The trial template's kind and apiVersion, namespace, and the trialSpec's metadata annotations
+    /// (for Katib's `${trialSpec.…}` substitutions).
+    public var trialKind: String
+    public var trialAPIVersion: String
+    public var namespace: String
+    public var annotations: [String: String]
+    /// The File collector's path (metrics read from this file instead of the output) and format
+    /// (`TEXT` or `JSON`); nil path for StdOut.
+    public var metricsFile: String?
+    public var metricsFileFormat: String
     public var metricsFormats: [String]
     public var warnings: [String]
 
@@ -93,24 +105,48 @@ public struct LocalExperiment: Sendable {
             guard let n = tp["name"]?.stringValue, let r = tp["reference"]?.stringValue else { throw fail("every trialParameters entry needs name and reference") }
             trialParameters.append((n, r))
         }
-        guard let podSpec = template["trialSpec"]?["spec"]?["template"]?["spec"],
-              let containers = podSpec["containers"]?.arrayValue, !containers.isEmpty else {
-            throw fail("trialTemplate.trialSpec must be a Job (spec.template.spec.containers) with a container to run")
-        }
+        guard let trialSpec = template["trialSpec"] else { throw fail("trialTemplate.trialSpec is required locally (inline the trial's Job)") }
+        let trialKind = trialSpec["kind"]?.stringValue ?? "Job"
+        let trialAPIVersion = trialSpec["apiVersion"]?.stringValue ?? "batch/v1"
         let primary = template["primaryContainerName"]?.stringValue
-        guard let container = containers.first(where: { primary == nil || $0["name"]?.stringValue == primary }) else {
-            throw fail("no container named \(primary ?? "") in the trial template")
-        }
+        let container = try primaryContainer(trialSpec, kind: trialKind, primary: primary, &warnings)
         let command = ((container["command"]?.arrayValue ?? []) + (container["args"]?.arrayValue ?? [])).compactMap(scalarText)
         guard !command.isEmpty else { throw fail("the trial container has no command or args to run locally") }
-        if container["image"] != nil { warnings.append("container image \(container["image"]?.stringValue ?? "") is ignored: the command runs on this machine") }
-        if containers.count > 1 { warnings.append("only container \(container["name"]?.stringValue ?? "#1") runs locally") }
+        if let image = container["image"]?.stringValue { warnings.append("container image \(image) is ignored: the command runs on this machine") }
+        var environment: [String: String] = [:]
+        for item in container["env"]?.arrayValue ?? [] {
+            guard let n = item["name"]?.stringValue else { throw fail("an env entry of the trial container has no name") }
+            if let v = item["value"].flatMap(scalarText) {
+                environment[n] = v
+            } else if item["valueFrom"] != nil {
+                warnings.append("env \(n) uses valueFrom, which needs a cluster; it is not set locally")
+            } else {
+                environment[n] = ""
+            }
+        }
+        var annotations: [String: String] = [:]
+        for (k, v) in objectMembers(trialSpec["metadata"]?["annotations"] ?? .object([])) { annotations[k] = scalarText(v) ?? "" }
 
         var formats: [String] = []
+        var metricsFile: String? = nil
+        var metricsFileFormat = "TEXT"
         if let collector = spec["metricsCollectorSpec"] {
             let kind = collector["collector"]?["kind"]?.stringValue ?? "StdOut"
-            if kind != "StdOut" { warnings.append("metrics collector \(kind) is read as StdOut (the trial's output)") }
             formats = (collector["source"]?["filter"]?["metricsFormat"]?.arrayValue ?? []).compactMap(scalarText)
+            switch kind {
+            case "StdOut": break
+            case "File":
+                guard let path = collector["source"]?["fileSystemPath"]?["path"]?.stringValue, !path.isEmpty else {
+                    throw fail("metricsCollectorSpec: a File collector needs source.fileSystemPath.path")
+                }
+                metricsFile = path
+                metricsFileFormat = collector["source"]?["fileSystemPath"]?["format"]?.stringValue ?? "TEXT"
+                guard metricsFileFormat == "TEXT" || metricsFileFormat == "JSON" else {
+                    throw fail("metricsCollectorSpec.source.fileSystemPath.format must be TEXT or JSON, got \(metricsFileFormat)")
+                }
+            default:
+                warnings.append("metrics collector \(kind) needs a cluster; metrics are read from the trial's output as StdOut would")
+            }
         }
         let exp = Experiment(name: name, spec: ExperimentSpec(
             parameterSpecs: ExperimentSpec.ParameterSpecs(parameters: params),
@@ -121,15 +157,88 @@ public struct LocalExperiment: Sendable {
         return LocalExperiment(name: name, experiment: exp, objectiveMetric: metric, maximize: type == "maximize", goal: goal,
                                additionalMetrics: additional, strategies: strategies, parallelTrialCount: parallel,
                                maxTrialCount: maxTrials, maxFailedTrialCount: maxFailed, trialParameters: trialParameters,
-                               command: command, metricsFormats: formats, warnings: warnings)
+                               command: command, environment: environment, trialKind: trialKind, trialAPIVersion: trialAPIVersion,
+                               namespace: root["metadata"]?["namespace"]?.stringValue ?? "default", annotations: annotations,
+                               metricsFile: metricsFile, metricsFileFormat: metricsFileFormat, metricsFormats: formats, warnings: warnings)
+    }
+
+    /// Where each kind of trial keeps its replicas' pod templates, and which replica is primary
+    /// (the first of the list that the manifest has): Kubeflow Training Operator jobs.
+    static let replicaKinds: [String: (field: String, primary: [String])] = [
+        "PyTorchJob": ("pytorchReplicaSpecs", ["Master", "Worker"]),
+        "TFJob": ("tfReplicaSpecs", ["Chief", "Master", "Worker"]),
+        "XGBoostJob": ("xgbReplicaSpecs", ["Master", "Worker"]),
+        "MPIJob": ("mpiReplicaSpecs", ["Launcher", "Worker"]),
+        "JAXJob": ("jaxReplicaSpecs", ["Worker"]),
+        "PaddleJob": ("paddleReplicaSpecs", ["Master", "Worker"]),
+    ]
+
+    /// The container a local trial runs: a Job's (or any pod template's) container named
+    /// `primaryContainerName` (else the first), the primary replica's for Training Operator jobs, the
+    /// trainer of a Kubeflow Trainer TrainJob.
+    static func primaryContainer(_ trialSpec: JSONValue, kind: String, primary: String?, _ warnings: inout [String]) throws(RPCError) -> JSONValue {
+        let podSpec: JSONValue?
+        if kind == "TrainJob" {
+            guard let trainer = trialSpec["spec"]?["trainer"] else {
+                throw fail("the TrainJob has no spec.trainer (its command and args are what runs locally)")
+            }
+            if let n = trainer["numNodes"].flatMap(scalarText), n != "1" { warnings.append("TrainJob numNodes \(n): one process runs locally") }
+            return trainer
+        } else if let replicas = replicaKinds[kind] {
+            guard let specs = trialSpec["spec"]?[replicas.field] else { throw fail("the \(kind) has no spec.\(replicas.field)") }
+            guard let role = replicas.primary.first(where: { specs[$0] != nil }) else {
+                throw fail("the \(kind) has none of the replicas \(replicas.primary.joined(separator: ", ")) in spec.\(replicas.field)")
+            }
+            if objectMembers(specs).count > 1 || (specs[role]?["replicas"].flatMap(scalarText) ?? "1") != "1" {
+                warnings.append("\(kind): only one \(role) process runs locally (no other replicas, no distributed setup)")
+            }
+            podSpec = specs[role]?["template"]?["spec"]
+        } else if kind == "Workflow" || kind == "PipelineRun" {
+            throw fail("a \(kind) trial (Argo or Tekton) runs a graph of pods on a cluster and cannot run locally; use a Job, a Training Operator job or a TrainJob")
+        } else {
+            podSpec = trialSpec["spec"]?["template"]?["spec"]
+        }
+        guard let containers = podSpec?["containers"]?.arrayValue, !containers.isEmpty else {
+            throw fail("trialTemplate.trialSpec (\(kind)) has no pod template with containers to run")
+        }
+        guard let container = containers.first(where: { primary == nil || $0["name"]?.stringValue == primary }) else {
+            throw fail("no container named \(primary ?? "") in the trial template's \(kind)")
+        }
+        if containers.count > 1 { warnings.append("only container \(container["name"]?.stringValue ?? "#1") runs locally") }
+        return container
+    }
+
+    /// KEY of `prefix[KEY]`, nil when `key` is not of that shape.
+    static func indexed(_ key: String, _ prefix: String) -> String? {
+        guard key.hasPrefix(prefix + "["), key.hasSuffix("]") else { return nil }
+        return String(key.dropFirst(prefix.count + 1).dropLast())
     }
 
     static let known: Set<String> = ["objective", "algorithm", "earlyStopping", "parameters", "nasConfig", "parallelTrialCount",
                                      "maxTrialCount", "maxFailedTrialCount", "trialTemplate", "metricsCollectorSpec"]
 
-    /// The command with `${trialParameters.NAME}` replaced by the trial's assignment values (and
-    /// `${trialSpec.Name}` by the trial name, as Katib does); an unknown name is an error.
+    /// The command and environment with Katib's substitutions made.
+    public func resolved(assignments: [ParameterAssignment], trialName: String, labels: [String: String]) throws(RPCError)
+        -> (command: [String], environment: [String: String]) {
+        var environment: [String: String] = [:]
+        for (k, v) in self.environment {
+            environment[k] = try substitute([v], assignments: assignments, trialName: trialName, labels: labels)[0]
+        }
+        return (try substitute(command, assignments: assignments, trialName: trialName, labels: labels), environment)
+    }
+
+    /// The command with `${trialParameters.NAME}` replaced by the trial's assignment values.
     public func resolvedCommand(assignments: [ParameterAssignment], trialName: String) throws(RPCError) -> [String] {
+        try substitute(command, assignments: assignments, trialName: trialName, labels: [:])
+    }
+
+    /// `${trialParameters.NAME}` replaced by the trial's assignment values, and Katib's trial
+    /// metadata: `${trialSpec.Name}`, `.Namespace`, `.Kind`, `.APIVersion`, `.Labels[key]` (the
+    /// trial's labels: the algorithm's and `katib.kubeflow.org/experiment`), `.Annotations[key]` (the
+    /// trialSpec's metadata annotations). Anything else in `${…}` is an error naming it.
+    func substitute(_ command: [String], assignments: [ParameterAssignment], trialName: String, labels: [String: String]) throws(RPCError) -> [String] {
+        var labels = labels
+        labels["katib.kubeflow.org/experiment"] = name
         var values: [String: String] = [:]
         for tp in trialParameters {
             guard let a = assignments.first(where: { $0.name == tp.reference }) else {
@@ -152,9 +261,23 @@ public struct LocalExperiment: Sendable {
                 } else if key == "trialSpec.Name" {
                     result += trialName
                 } else if key == "trialSpec.Namespace" {
-                    result += "default"
+                    result += namespace
+                } else if key == "trialSpec.Kind" {
+                    result += trialKind
+                } else if key == "trialSpec.APIVersion" {
+                    result += trialAPIVersion
+                } else if let k = Self.indexed(key, "trialSpec.Labels") {
+                    guard let v = labels[k] else {
+                        throw .invalidArgument("the trial template uses ${\(key)}, but trials have no label \(k) (they have \(labels.keys.sorted().joined(separator: ", ")))")
+                    }
+                    result += v
+                } else if let k = Self.indexed(key, "trialSpec.Annotations") {
+                    guard let v = annotations[k] else {
+                        throw .invalidArgument("the trial template uses ${\(key)}, but trialSpec.metadata.annotations has no \(k)")
+                    }
+                    result += v
                 } else {
-                    throw .invalidArgument("the command uses ${\(key)}, which is not supported locally")
+                    throw .invalidArgument("the trial template uses ${\(key)}; Katib substitutes ${trialParameters.NAME} and ${trialSpec.Name, Namespace, Kind, APIVersion, Labels[KEY], Annotations[KEY]}")
                 }
                 rest = rest[rest.index(after: close)...]
             }

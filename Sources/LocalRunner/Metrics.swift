@@ -7,7 +7,9 @@ import Algorithms
 public struct MetricsParser {
     public static let defaultFormat = #"([\w|-]+)\s*=\s*([+-]?\d*(\.\d+)?([Ee][+-]?\d+)?)"#
     let formats: [Regex<AnyRegexOutput>]
-    let names: Set<String>
+    public let names: Set<String>
+    /// The regular expressions in use, as written (Katib's default when the experiment gives none).
+    public let formatTexts: [String]
 
     public init(formats: [String], names: Set<String>) throws(ParseFailure) {
         var compiled: [Regex<AnyRegexOutput>] = []
@@ -16,6 +18,7 @@ public struct MetricsParser {
         }
         self.formats = compiled
         self.names = names
+        formatTexts = formats.isEmpty ? [Self.defaultFormat] : formats
     }
 
     public struct ParseFailure: Error { public let message: String }

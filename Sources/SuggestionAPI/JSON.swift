@@ -45,6 +45,54 @@ public indirect enum JSONValue: Sendable, Equatable {
         return out
     }
 
+    /// Serialisation for people: two-space indentation, one member or item per line; empty arrays
+    /// and objects, and arrays of scalars only, on one line.
+    public var indented: String {
+        var out = ""
+        writeIndented(to: &out, depth: 0)
+        return out
+    }
+
+    private var isScalar: Bool {
+        switch self {
+        case .array, .object: return false
+        default: return true
+        }
+    }
+
+    private func writeIndented(to out: inout String, depth: Int) {
+        let pad = String(repeating: "  ", count: depth + 1), close = String(repeating: "  ", count: depth)
+        switch self {
+        case .array(let items) where !items.isEmpty && !items.allSatisfy(\.isScalar):
+            out += "[\n"
+            for (i, item) in items.enumerated() {
+                out += pad
+                item.writeIndented(to: &out, depth: depth + 1)
+                out += i + 1 < items.count ? ",\n" : "\n"
+            }
+            out += close + "]"
+        case .array(let items):
+            out += "["
+            for (i, item) in items.enumerated() {
+                if i > 0 { out += ", " }
+                item.write(to: &out)
+            }
+            out += "]"
+        case .object(let members) where !members.isEmpty:
+            out += "{\n"
+            for (i, (key, value)) in members.enumerated() {
+                out += pad
+                JSONValue.writeString(key, to: &out)
+                out += ": "
+                value.writeIndented(to: &out, depth: depth + 1)
+                out += i + 1 < members.count ? ",\n" : "\n"
+            }
+            out += close + "}"
+        default:
+            write(to: &out)
+        }
+    }
+
     private func write(to out: inout String) {
         switch self {
         case .null: out += "null"

@@ -6,18 +6,42 @@ import LocalRunner
 
 /// `suggestion-server tune` and `suggestion-server suggest`.
 enum LocalCommands {
-    static let usage = """
-        USAGE: suggestion-server tune EXPERIMENT.yaml [--results FILE] [--parallel N] [--quiet]
-               suggestion-server suggest --target HOST:PORT EXPERIMENT.yaml [--results FILE] [--count N]
+    static let usage = tuneUsage + "\n" + suggestUsage
 
-        tune     runs a Katib Experiment (kubeflow.org/v1beta1) on this machine: the trial template's
-                 command runs as local processes (parallelTrialCount at a time, or --parallel), metrics
-                 are read from their output as Katib's StdOut collector reads them, and suggestions
-                 come from the same algorithms the server serves. Results go to FILE (default
-                 <EXPERIMENT>.results.json beside the manifest) after every trial; running again with
-                 the same file continues the experiment.
-        suggest  sends one GetSuggestions for the Experiment (with the trials of a results file, if
-                 given) to a running server and prints the reply as JSON.
+    static let tuneUsage = """
+        USAGE: suggestion-server tune EXPERIMENT.yaml [--results FILE] [--csv FILE] [--parallel N] [--quiet]
+
+        Runs a Katib Experiment (kubeflow.org/v1beta1) on this machine: the trial template's command
+        (a Job's container, the primary replica of a PyTorchJob, TFJob, XGBoostJob, MPIJob, JAXJob or
+        PaddleJob, or a TrainJob's trainer) runs as local processes, parallelTrialCount at a time;
+        metrics are read as Katib's StdOut or File collector reads them; suggestions come from the
+        algorithms the server serves. It stops as Katib does: at the goal, when maxTrialCount trials
+        have finished, when failed trials (Failed and MetricsUnavailable) reach maxFailedTrialCount
+        (exit status 1), or when the algorithm has nothing left to suggest.
+
+          --results FILE   results (JSON), rewritten after every trial; default <EXPERIMENT>.results.json
+                           beside the manifest. Running again with the same file continues the run.
+                           Each trial's stdout and stderr are kept in FILE.d/<trial>/.
+          --csv FILE       also write the trials as CSV (one row per trial, one column per parameter
+                           and metric) when the run stops.
+          --parallel N     trials at a time instead of parallelTrialCount.
+          --quiet          no progress or warnings on standard error.
+
+        Ctrl-C (or SIGTERM) stops the running trials (SIGTERM to their process groups, SIGKILL after
+        5 s, or at once on a second Ctrl-C), prints the table and the command that resumes the run;
+        the interrupted trials run again on resume. Exit status: 0 succeeded, 1 the experiment
+        failed, 2 bad input, 130 interrupted.
+        """
+
+    static let suggestUsage = """
+        USAGE: suggestion-server suggest --target HOST:PORT EXPERIMENT.yaml [--results FILE] [--count N]
+
+        Sends one GetSuggestions for the Experiment (with the trials of a tune results file, if
+        given) to a running server and prints the reply as JSON.
+
+          --target HOST:PORT   the suggestion service to ask.
+          --results FILE       trials to send, from a `tune` results file.
+          --count N            suggestions to ask for (default parallelTrialCount).
         """
 
     static func run(_ arguments: [String]) async -> Int32 {
@@ -29,11 +53,11 @@ enum LocalCommands {
         while !rest.isEmpty {
             let a = rest.removeFirst()
             switch a {
-            case "--results", "--parallel", "--target", "--count":
+            case "--results", "--parallel", "--target", "--count", "--csv":
                 guard !rest.isEmpty else { return fail("\(a) needs a value") }
                 options[a] = rest.removeFirst()
             case "--quiet": flags.insert(a)
-            case "-h", "--help": print(usage); return 0
+            case "-h", "--help": print(command == "tune" ? tuneUsage : command == "suggest" ? suggestUsage : usage); return 0
             case "--version": print("suggestion-server \(serverVersion)"); return 0
             default:
                 if a.hasPrefix("-") { return fail("unknown option \(a)") }
@@ -69,15 +93,23 @@ enum LocalCommands {
             do {
                 let outcome = try await tuner.run()
                 print(tuner.report())
-                switch outcome {
-                case .goal: print("stopped: goal reached")
-                case .budget: print("stopped: \(experiment.maxTrialCount) trials")
-                case .failures:
-                    print("stopped: more than \(experiment.maxFailedTrialCount ?? 0) trials failed")
-                    return 1
-                }
+                print("stopped: \(outcome.sentence(experiment, tuner.trials))")
                 print("results: \(results)")
-                return 0
+                if let csv = options["--csv"] {
+                    guard TextFiles.write(csv, CSVExport.render(tuner.trials, experiment: experiment)) else {
+                        return fail("cannot write \(csv) (\(String(cString: strerror(errno))))")
+                    }
+                    print("csv: \(csv)")
+                }
+                switch outcome {
+                case .failures: return 1
+                case .interrupted:
+                    let quoted = ([CommandLine.arguments[0], "tune", path, "--results", results]
+                                  + (options["--parallel"].map { ["--parallel", $0] } ?? [])).map(shellQuoted).joined(separator: " ")
+                    print("resume with: \(quoted)")
+                    return 130
+                default: return 0
+                }
             } catch {
                 print(tuner.report())
                 return fail("\(error.code): \(error.message)")
@@ -117,6 +149,12 @@ enum LocalCommands {
         default:
             return fail("unknown command \(command)")
         }
+    }
+
+    /// `text` as one shell word (single-quoted unless it is plain).
+    static func shellQuoted(_ text: String) -> String {
+        let plain = !text.isEmpty && text.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:,@+".contains($0) }
+        return plain ? text : "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
     }
 
     static func fail(_ message: String) -> Int32 {

@@ -2,7 +2,10 @@
 smaller budgets), resuming from its results file, the failure budget, `suggestion-server suggest`
 against a running server, and the Python client example."""
 import json
+import os
 import pathlib
+import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -42,14 +45,19 @@ def test_tune_runs_the_example_and_resumes(tmp_path):
         assert len(t["reports"]["validation-loss"]) >= 1
         if t["condition"] == "Succeeded":
             assert len(t["reports"]["validation-loss"]) == 8 and t["exitStatus"] == 0
-    assert "best: " in first.stdout and "stopped: 8 trials" in first.stdout
+    assert "best: " in first.stdout and "stopped: maxTrialCount (8) trials have finished" in first.stdout
+    assert data["stopReason"] == "MaxTrialsReached"
+    for t in data["trials"]:
+        assert t["startTime"] <= t["endTime"] and t["durationSeconds"] >= 0
+        assert (tmp_path / "results.json.d" / t["name"] / "stdout.log").read_text().count("validation-loss=") == len(t["reports"]["validation-loss"]) or t["condition"] == "EarlyStopped"
+    assert results.read_text().startswith('{\n  "experiment": "ridge-tpe"'), "indented for people"
     # A larger budget continues from the same file: the first 8 trials are kept as they were.
     manifest.write_text(manifest.read_text().replace("maxTrialCount: 8", "maxTrialCount: 14"))
     second = tune(manifest, results)
     assert second.returncode == 0, second.stderr
     again = json.loads(results.read_text())
     assert len(again["trials"]) == 14
-    assert again["trials"][:8] == data["trials"]
+    assert [{k: v for k, v in t.items()} for t in again["trials"][:8]] == data["trials"]
     assert len({t["name"] for t in again["trials"]}) == 14
 
 
@@ -72,8 +80,8 @@ def test_failure_budget_stops_the_experiment(tmp_path):
     assert run.returncode == 1, run.stdout + run.stderr
     trials = json.loads(results.read_text())["trials"]
     assert all(t["condition"] == "Failed" and t["exitStatus"] == 3 for t in trials)
-    assert 7 <= len(trials) <= 10, "stops once more than maxFailedTrialCount (6) failed"
-    assert "more than 6 trials failed" in run.stdout
+    assert 6 <= len(trials) <= 9, "stops once maxFailedTrialCount (6) trials have failed, as Katib does (>=)"
+    assert "trials failed or reported no metrics, maxFailedTrialCount is 6" in run.stdout
 
 
 def test_example_is_a_valid_katib_experiment_with_a_runnable_inline_script():
@@ -137,3 +145,117 @@ def test_progress_written_to_a_file_is_plain_lines(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "\x1b" not in out.stderr and "\r" not in out.stderr
     assert "3/3 done" in out.stderr
+
+
+EXPERIMENTS = pathlib.Path(__file__).parent / "experiments"
+
+
+def copy_experiment(tmp_path, name, edits=()):
+    text = (EXPERIMENTS / name).read_text()
+    for old, new in edits:
+        assert old in text
+        text = text.replace(old, new)
+    (tmp_path / name).write_text(text)
+    return tmp_path / name
+
+
+def test_pytorchjob_with_a_json_file_collector_and_metadata_substitution(tmp_path):
+    manifest = copy_experiment(tmp_path, "pytorchjob-file-json.yaml")
+    results = tmp_path / "r.json"
+    run = subprocess.run([BINARY, "tune", str(manifest), "--results", str(results), "--csv", str(tmp_path / "r.csv")],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "PyTorchJob: only one Master process runs locally" in run.stderr
+    data = json.loads(results.read_text())
+    assert len(data["trials"]) == 4
+    for t in data["trials"]:
+        assert t["condition"] == "Succeeded", t
+        lr = float(t["assignments"]["lr"])
+        assert len(t["reports"]["accuracy"]) == 3 and abs(t["reports"]["accuracy"][-1] - (1 - 0.1 / 3 - lr)) < 1e-9
+        assert len(t["reports"]["loss"]) == 3
+        out = (tmp_path / "r.json.d" / t["name"] / "stdout.log").read_text()
+        assert out.strip() == f"trial {t['name']} kind PyTorchJob experiment pytorchjob-json"
+    rows = (tmp_path / "r.csv").read_text().splitlines()
+    assert rows[0] == "trial,condition,accuracy,loss,lr,startTime,durationSeconds,exitStatus"
+    assert len(rows) == 5 and all(r.split(",")[1] == "Succeeded" for r in rows[1:])
+
+
+def test_a_crashing_trial_says_why_and_the_failure_budget_counts_as_katib(tmp_path):
+    manifest = copy_experiment(tmp_path, "crashing-trial.yaml")
+    results = tmp_path / "r.json"
+    run = subprocess.run([BINARY, "tune", str(manifest), "--results", str(results)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1, run.stdout + run.stderr
+    data = json.loads(results.read_text())
+    assert len(data["trials"]) == 2, "maxFailedTrialCount 2: the second failure stops the run (Katib's >=)"
+    assert data["stopReason"] == "MaxFailedTrialsReached"
+    for t in data["trials"]:
+        assert t["condition"] == "Failed" and t["exitStatus"] == 1 and t["explanation"] == "exit status 1"
+        assert any("ValueError: learning rate" in line for line in t["outputTail"])
+        assert "ValueError: learning rate" in (tmp_path / "r.json.d" / t["name"] / "stderr.log").read_text()
+        assert (tmp_path / "r.json.d" / t["name"] / "stdout.log").read_text() == "epoch=1\n"
+    assert "| ValueError: learning rate" in run.stdout, "the table shows the end of stderr"
+    assert "2 trials failed or reported no metrics, maxFailedTrialCount is 2" in run.stdout
+
+
+def test_a_missing_program_is_explained(tmp_path):
+    manifest = copy_experiment(tmp_path, "crashing-trial.yaml", [("                  - python3\n", "                  - no-such-trainer-xyz\n")])
+    run = subprocess.run([BINARY, "tune", str(manifest), "--results", str(tmp_path / "r.json")], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1
+    t = json.loads((tmp_path / "r.json").read_text())["trials"][0]
+    assert t["exitStatus"] == 127 and "the command was not found" in t["explanation"]
+    assert any("no-such-trainer-xyz" in line for line in t["outputTail"])
+
+
+def test_a_silent_trial_is_metrics_unavailable_with_the_expected_format(tmp_path):
+    manifest = copy_experiment(tmp_path, "silent-trial.yaml")
+    run = subprocess.run([BINARY, "tune", str(manifest), "--results", str(tmp_path / "r.json")], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1, "MetricsUnavailable counts against maxFailedTrialCount (2)"
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert [t["condition"] for t in data["trials"]] == ["MetricsUnavailable"] * 2
+    t = data["trials"][0]
+    assert 'e.g. "loss=0.25"' in t["explanation"] and "([\\w|-]+)" in t["explanation"]
+    assert t["outputTail"][-1] == "val_loss: 0.5"
+    assert "printed no value for loss" in run.stdout and "| val_loss: 0.5" in run.stdout
+
+
+def test_ctrl_c_stops_the_trials_and_resume_runs_them_again(tmp_path):
+    manifest = copy_experiment(tmp_path, "interrupted.yaml")
+    (tmp_path / "delay").write_text("60")
+    results = tmp_path / "r.json"
+    proc = subprocess.Popen([BINARY, "tune", str(manifest), "--results", str(results)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and len(list((tmp_path / "pids").glob("*"))) < 2:
+        time.sleep(0.1)
+    pids = {p.name: int(p.read_text()) for p in (tmp_path / "pids").glob("*")}
+    assert len(pids) == 2, "two trials run in parallel"
+    started = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130, out + err
+    assert time.monotonic() - started < 8, "SIGTERM reaches the trials' process groups; no 60 s wait"
+    for pid in pids.values():
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    data = json.loads(results.read_text())
+    assert data["stopReason"] == "Interrupted"
+    assert sorted(t["name"] for t in data["trials"] if t["condition"] == "Interrupted") == sorted(pids)
+    assert "resume with: " in out
+    resume = out.split("resume with: ")[1].strip()
+    # The printed command resumes the run; the interrupted trials run again and use no budget.
+    (tmp_path / "delay").write_text("0")
+    again = subprocess.run(shlex.split(resume), capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stdout + again.stderr
+    final = json.loads(results.read_text())
+    assert len(final["trials"]) == 3
+    assert all(t["condition"] == "Succeeded" for t in final["trials"])
+    assert {t["name"]: t["assignments"] for t in final["trials"] if t["name"] in pids} == \
+        {t["name"]: t["assignments"] for t in data["trials"] if t["name"] in pids}
+
+
+def test_tune_and_suggest_help_describe_their_own_options():
+    tune_help = subprocess.run([BINARY, "tune", "--help"], capture_output=True, text=True, timeout=30)
+    suggest_help = subprocess.run([BINARY, "suggest", "--help"], capture_output=True, text=True, timeout=30)
+    assert tune_help.returncode == 0 and suggest_help.returncode == 0
+    assert "--csv FILE" in tune_help.stdout and "--target" not in tune_help.stdout
+    assert "--target HOST:PORT" in suggest_help.stdout and "--csv" not in suggest_help.stdout

@@ -1,0 +1,159 @@
+import Testing
+import SuggestionAPI
+@testable import LocalRunner
+
+/// Trial templates beyond Job, Katib's metadata substitutions, and the run's outputs.
+@Suite struct TrialTemplateTests {
+    /// An Experiment whose trialSpec is `trialSpec` (indented by 6 spaces under trialTemplate).
+    static func manifest(_ trialSpec: String, extra: String = "") -> String {
+        """
+        apiVersion: kubeflow.org/v1beta1
+        kind: Experiment
+        metadata:
+          name: exp
+          namespace: team-a
+        spec:
+          objective:
+            type: minimize
+            objectiveMetricName: loss
+          algorithm:
+            algorithmName: random
+          maxTrialCount: 2
+          parameters:
+            - name: lr
+              parameterType: double
+              feasibleSpace: {min: "0.01", max: "0.1"}
+          trialTemplate:
+            primaryContainerName: main
+            trialParameters:
+              - name: lr
+                reference: lr
+            trialSpec:
+        \(trialSpec)
+        \(extra)
+        """
+    }
+
+    static func replicas(_ kind: String, _ field: String, _ roles: [String]) -> String {
+        var text = "      apiVersion: kubeflow.org/v1\n      kind: \(kind)\n      spec:\n        \(field):\n"
+        for role in roles {
+            text += "          \(role):\n            replicas: 1\n            template:\n              spec:\n                containers:\n"
+            text += "                  - name: main\n                    command: [run-\(role.lowercased()), \"${trialParameters.lr}\"]\n"
+        }
+        return text
+    }
+
+    @Test(arguments: [
+        ("PyTorchJob", "pytorchReplicaSpecs", ["Worker", "Master"], "run-master"),
+        ("TFJob", "tfReplicaSpecs", ["Worker", "Chief", "PS"], "run-chief"),
+        ("XGBoostJob", "xgbReplicaSpecs", ["Worker", "Master"], "run-master"),
+        ("MPIJob", "mpiReplicaSpecs", ["Worker", "Launcher"], "run-launcher"),
+        ("JAXJob", "jaxReplicaSpecs", ["Worker"], "run-worker"),
+        ("PaddleJob", "paddleReplicaSpecs", ["Worker", "Master"], "run-master"),
+    ])
+    func trainingOperatorJobsRunTheirPrimaryReplica(_ kind: String, _ field: String, _ roles: [String], _ program: String) throws {
+        let e = try LocalExperiment.load(try YAML.parse(Self.manifest(Self.replicas(kind, field, roles))))
+        #expect(e.command == [program, "${trialParameters.lr}"])
+        #expect(e.trialKind == kind && e.trialAPIVersion == "kubeflow.org/v1")
+        if roles.count > 1 { #expect(e.warnings.contains { $0.contains("only one") }) }
+    }
+
+    @Test func trainJobRunsItsTrainerWithItsEnvironment() throws {
+        let spec = """
+              apiVersion: trainer.kubeflow.org/v1alpha1
+              kind: TrainJob
+              spec:
+                runtimeRef:
+                  name: torch-distributed
+                trainer:
+                  numNodes: 2
+                  command: [python3, train.py]
+                  args: ["--lr=${trialParameters.lr}"]
+                  env:
+                    - name: RUN
+                      value: ${trialSpec.Name}
+        """
+        let e = try LocalExperiment.load(try YAML.parse(Self.manifest(spec)))
+        #expect(e.command == ["python3", "train.py", "--lr=${trialParameters.lr}"])
+        let resolved = try e.resolved(assignments: [ParameterAssignment(name: "lr", value: "0.05")], trialName: "exp-7", labels: [:])
+        #expect(resolved.command.last == "--lr=0.05" && resolved.environment == ["RUN": "exp-7"])
+        #expect(e.warnings.contains { $0.contains("numNodes 2") })
+    }
+
+    @Test func argoAndTektonTrialsAreRefusedWithAReason() {
+        for kind in ["Workflow", "PipelineRun"] {
+            let spec = "      apiVersion: argoproj.io/v1alpha1\n      kind: \(kind)\n      spec: {}\n"
+            #expect(performing: { _ = try LocalExperiment.load(try YAML.parse(Self.manifest(spec))) },
+                    throws: { ($0 as? RPCError)?.message.contains("cannot run locally") == true })
+        }
+    }
+
+    @Test func katibMetadataSubstitutions() throws {
+        let spec = """
+              apiVersion: batch/v1
+              kind: Job
+              metadata:
+                annotations:
+                  team: vision
+              spec:
+                template:
+                  spec:
+                    containers:
+                      - name: main
+                        command: [run, "${trialSpec.Name}", "${trialSpec.Namespace}", "${trialSpec.Kind}", "${trialSpec.APIVersion}", "${trialSpec.Labels[katib.kubeflow.org/experiment]}", "${trialSpec.Labels[g]}", "${trialSpec.Annotations[team]}"]
+        """
+        let e = try LocalExperiment.load(try YAML.parse(Self.manifest(spec)))
+        let r = try e.resolved(assignments: [ParameterAssignment(name: "lr", value: "0.05")], trialName: "exp-1", labels: ["g": "3"])
+        #expect(r.command == ["run", "exp-1", "team-a", "Job", "batch/v1", "exp", "3", "vision"])
+        for (bad, says) in [("${trialSpec.Labels[nope]}", "no label nope"), ("${trialSpec.Annotations[x]}", "has no x"),
+                            ("${trialSpec.Uid}", "Katib substitutes")] {
+            let broken = try LocalExperiment.load(try YAML.parse(Self.manifest(spec.replacingAll("${trialSpec.Kind}", with: bad))))
+            #expect(performing: { _ = try broken.resolved(assignments: [ParameterAssignment(name: "lr", value: "1")], trialName: "t", labels: [:]) },
+                    throws: { ($0 as? RPCError)?.message.contains(says) == true })
+        }
+    }
+
+    @Test func fileCollectorIsReadFromItsPath() throws {
+        let spec = """
+              apiVersion: batch/v1
+              kind: Job
+              spec:
+                template:
+                  spec:
+                    containers:
+                      - name: main
+                        command: [run, --log=/var/log/katib/m.json]
+        """
+        let collector = """
+          metricsCollectorSpec:
+            source:
+              fileSystemPath:
+                path: /var/log/katib/m.json
+                format: JSON
+            collector:
+              kind: File
+        """
+        let e = try LocalExperiment.load(try YAML.parse(Self.manifest(spec, extra: collector)))
+        #expect(e.metricsFile == "/var/log/katib/m.json" && e.metricsFileFormat == "JSON")
+        let bad = collector.replacingAll("format: JSON", with: "format: XML")
+        #expect(performing: { _ = try LocalExperiment.load(try YAML.parse(Self.manifest(spec, extra: bad))) },
+                throws: { ($0 as? RPCError)?.message.contains("TEXT or JSON") == true })
+    }
+}
+
+@Suite struct OutputTests {
+    @Test func csvQuotesWhatNeedsQuoting() {
+        #expect(CSVExport.field("plain") == "plain")
+        #expect(CSVExport.field("a,b") == "\"a,b\"")
+        #expect(CSVExport.field("say \"hi\"") == "\"say \"\"hi\"\"\"")
+        #expect(CSVExport.field("two\nlines") == "\"two\nlines\"")
+    }
+
+    @Test func indentedJSONParsesBackToTheSameValue() throws {
+        let value = JSONValue.object([("a", .array([.number("1"), .string("x\"y")])), ("b", .object([])),
+                                      ("c", .array([.object([("d", .null)]), .bool(true)])), ("e", .array([]))])
+        let text = value.indented
+        #expect(try JSONValue.parse(text) == value)
+        #expect(text.contains("\n  \"a\": [1, \"x\\\"y\"],\n"))
+    }
+}
