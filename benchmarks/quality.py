@@ -2,7 +2,7 @@
 """Solution quality: a closed loop over the real server, driven as Katib's controller drives it (ask for
 `batch` suggestions with the whole history, evaluate, append the trials as SUCCEEDED, keeping the trial
 names the service chose), side by side with the reference libraries on the same loop and functions:
-Optuna 4.5 (TPE, multivariate TPE, CMA-ES), scikit-optimize 0.10 (GP, gp_hedge) and SciPy's scrambled
+Optuna 4.5 (TPE, multivariate TPE, CMA-ES with and without margin), scikit-optimize 0.10 (GP, gp_hedge) and SciPy's scrambled
 Sobol. Prints the median and quartiles of the simple regret (best value found minus the optimum) at
 each budget, per function and batch size. Every DOUBLE box is moved by a seeded offset (up to 10% of
 its width by default, `--shift`), the same for every optimiser, so no optimum sits at a canonical
@@ -146,15 +146,23 @@ def decode(space, assignments):
 
 
 def run_ours(stub, label, fname, batch, seed, budget):
-    """`label` is an algorithm name, or `bayesianoptimization:RF` (ET, GBRT) for another base_estimator."""
-    algorithm, _, estimator = label.partition(":")
+    """`label` is an algorithm name, optionally followed by settings: `bayesianoptimization:RF` (ET, GBRT)
+    for another base_estimator, or `name:key=value+key=value` (e.g. `cmaes:sigma=0.3`)."""
+    algorithm, _, extra = label.partition(":")
+    estimator, settings = None, []
+    for item in filter(None, extra.split("+")):
+        key, eq, value = item.partition("=")
+        if eq:
+            settings.append(api_pb2.AlgorithmSetting(name=key, value=value))
+        else:
+            estimator = item
     space, f = problem(fname, seed)
     exp = api_pb2.Experiment(name=f"q-{fname}-{batch}-{seed}", spec=api_pb2.ExperimentSpec(
         parameter_specs=api_pb2.ExperimentSpec.ParameterSpecs(parameters=proto_params(space)),
         objective=api_pb2.ObjectiveSpec(type=api_pb2.MINIMIZE, objective_metric_name="loss"),
         algorithm=api_pb2.AlgorithmSpec(algorithm_name=algorithm, algorithm_settings=[
             api_pb2.AlgorithmSetting(name="random_state", value=str(seed))]
-            + ([api_pb2.AlgorithmSetting(name="base_estimator", value=estimator)] if estimator else [])
+            + ([api_pb2.AlgorithmSetting(name="base_estimator", value=estimator)] if estimator else []) + settings
             # Scrambled, like the SciPy reference (the service's default is Katib's unscrambled sequence).
             + ([api_pb2.AlgorithmSetting(name="scramble", value="true")] if algorithm == "sobol" else [])),
         parallel_trial_count=batch, max_trial_count=budget))
@@ -184,6 +192,8 @@ def run_optuna(kind, fname, batch, seed, budget):
         sampler = optuna.samplers.TPESampler(seed=seed, constant_liar=True)
     elif kind == "optuna-mtpe":
         sampler = optuna.samplers.TPESampler(seed=seed, multivariate=True, constant_liar=True)
+    elif kind == "optuna-cmaes-margin":
+        sampler = optuna.samplers.CmaEsSampler(seed=seed, with_margin=True, warn_independent_sampling=False)
     else:
         sampler = optuna.samplers.CmaEsSampler(seed=seed, warn_independent_sampling=False)
     study = optuna.create_study(sampler=sampler, direction="minimize")
@@ -273,6 +283,7 @@ REFERENCES = {
     "optuna-tpe": lambda *a: run_optuna("optuna-tpe", *a),
     "optuna-mtpe": lambda *a: run_optuna("optuna-mtpe", *a),
     "optuna-cmaes": lambda *a: run_optuna("optuna-cmaes", *a),
+    "optuna-cmaes-margin": lambda *a: run_optuna("optuna-cmaes-margin", *a),
     "skopt-gp": run_skopt,
     "skopt-rf": lambda *a: run_skopt(*a, estimator="RF"),
     "skopt-et": lambda *a: run_skopt(*a, estimator="ET"),
@@ -318,7 +329,7 @@ def main():
             for batch in [int(b) for b in args.batches.split(",")]:
                 print(f"\n{fname}, batch {batch}: simple regret, median [q1, q3] over {args.seeds} seeds"
                       + (f", boxes moved by up to {args.shift:g} of their width" if args.shift else ", canonical boxes"))
-                print(f"{'algorithm':22}" + "".join(f"{'budget ' + str(b):>30}" for b in budgets) + f"{'s/run':>9}")
+                print(f"{'algorithm':30}" + "".join(f"{'budget ' + str(b):>34}" for b in budgets) + f"{'s/run':>9}")
                 for label, run in runners:
                     regrets = {b: [] for b in budgets}
                     started = time.monotonic()
@@ -328,9 +339,9 @@ def main():
                         for b in budgets:
                             regrets[b].append(min(values[:b]) - optimum)
                     per_run = (time.monotonic() - started) / seeds
-                    cells = "".join(f"{'%.4g [%.3g, %.3g]' % (quartiles(regrets[b])[1], quartiles(regrets[b])[0], quartiles(regrets[b])[2]):>30}"
+                    cells = "".join(f"{'%.4g [%.3g, %.3g]' % (quartiles(regrets[b])[1], quartiles(regrets[b])[0], quartiles(regrets[b])[2]):>34}"
                                     for b in budgets)
-                    print(f"{label + ('' if seeds == args.seeds else f' ({seeds} seeds)'):22}{cells}{per_run:>9.2f}", flush=True)
+                    print(f"{label + ('' if seeds == args.seeds else f' ({seeds} seeds)'):30}{cells}{per_run:>9.2f}", flush=True)
     finally:
         channel.close()
         server.send_signal(signal.SIGTERM)

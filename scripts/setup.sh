@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing need on a fresh Debian (bookworm) machine:
 # the Swift toolchain is assumed present; the C libraries (nghttp2, protobuf-c, OpenSSL for the
-# early-stopping service's Kubernetes calls), protoc-c, h2load, the openssl tool and a Python virtual
+# early-stopping service's Kubernetes calls, libyaml for `tune`), protoc-c, h2load, the openssl tool,
+# Debian's chromium (the test of tune's HTML report opens it headless) and a Python virtual
 # environment with grpcio (the independent gRPC client used by the interop tests) are installed here.
 # Idempotent: does nothing that is already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler libssl-dev openssl nghttp2-client pkg-config)
+packages=(libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler libssl-dev openssl nghttp2-client pkg-config libyaml-dev)
+# Only the tests need a browser.
+if [ "${1:-}" = "--with-python" ]; then packages+=(chromium); fi
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ! python3 -m venv --help >/dev/null 2>&1; then missing+=(python3 python3-venv); fi

@@ -116,6 +116,11 @@ public final class Tuner {
     /// Where trial output goes: `<results>.d`.
     public var runDirectory: String? { resultsPath.map { $0 + ".d" } }
 
+    /// The HTML report (`HTMLReport`): the results path with `.html` for `.json`, else `.html` added.
+    public var reportPath: String? {
+        resultsPath.map { $0.hasSuffix(".json") ? String($0.dropLast(5)) + ".html" : $0 + ".html" }
+    }
+
     struct Active {
         var index: Int
         var process: ChildProcess
@@ -430,7 +435,9 @@ public final class Tuner {
     @discardableResult
     func save() -> Bool {
         guard let path = resultsPath else { return true }
-        return TextFiles.write(path, Results.encode(trials, experiment: experiment, outcome: outcome))
+        guard TextFiles.write(path, Results.encode(trials, experiment: experiment, outcome: outcome)) else { return false }
+        if let report = reportPath { TextFiles.write(report, HTMLReport.render(trials, experiment: experiment, outcome: outcome)) }
+        return true
     }
 
     /// The final table: trials sorted by objective (best first), then the others.

@@ -21,7 +21,9 @@ enum LocalCommands {
 
           --results FILE   results (JSON), rewritten after every trial; default <EXPERIMENT>.results.json
                            beside the manifest. Running again with the same file continues the run.
-                           Each trial's stdout and stderr are kept in FILE.d/<trial>/.
+                           Each trial's stdout and stderr are kept in FILE.d/<trial>/, and a
+                           self-contained HTML report (history, parameters, intermediate values,
+                           table) is written beside it (FILE with .html for .json).
           --csv FILE       also write the trials as CSV (one row per trial, one column per parameter
                            and metric) when the run stops.
           --parallel N     trials at a time instead of parallelTrialCount.
@@ -95,6 +97,7 @@ enum LocalCommands {
                 print(tuner.report())
                 print("stopped: \(outcome.sentence(experiment, tuner.trials))")
                 print("results: \(results)")
+                if let report = tuner.reportPath { print("report: \(report)") }
                 if let csv = options["--csv"] {
                     guard TextFiles.write(csv, CSVExport.render(tuner.trials, experiment: experiment)) else {
                         return fail("cannot write \(csv) (\(String(cString: strerror(errno))))")

@@ -5,6 +5,7 @@ import json
 import os
 import pathlib
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -259,3 +260,59 @@ def test_tune_and_suggest_help_describe_their_own_options():
     assert tune_help.returncode == 0 and suggest_help.returncode == 0
     assert "--csv FILE" in tune_help.stdout and "--target" not in tune_help.stdout
     assert "--target HOST:PORT" in suggest_help.stdout and "--csv" not in suggest_help.stdout
+
+
+def png_is_not_blank(data):
+    """True when the PNG's pixel data has more than a handful of distinct byte values (a blank page
+    decodes to one colour plus the row filter bytes)."""
+    import zlib
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat = 8, b""
+    while pos < len(data):
+        length = int.from_bytes(data[pos:pos + 4], "big")
+        kind = data[pos + 4:pos + 8]
+        if kind == b"IDAT":
+            idat += data[pos + 8:pos + 8 + length]
+        pos += 12 + length
+    return len(set(zlib.decompress(idat))) > 16
+
+
+def test_the_html_report_renders_every_trial_in_a_headless_browser(tmp_path):
+    chromium = shutil.which("chromium")
+    assert chromium, "scripts/setup.sh installs Debian's chromium for this test"
+    manifest = prepare(tmp_path, 10)
+    results = tmp_path / "results.json"
+    run = tune(manifest, results)
+    assert run.returncode == 0, run.stderr
+    report = tmp_path / "results.html"
+    assert f"report: {report}" in run.stdout
+    html = report.read_text()
+    assert "<script" not in html and "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', ""), "self-contained"
+    trials = json.loads(results.read_text())["trials"]
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1100,1600"]
+    dom = subprocess.run([chromium, *flags, "--dump-dom", report.as_uri()], capture_output=True, text=True, timeout=120).stdout
+    from html.parser import HTMLParser
+
+    class Marks(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.marks = []
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if "data-trial" in a:
+                self.marks.append((tag, a.get("class"), a["data-trial"]))
+
+    parser = Marks()
+    parser.feed(dom)
+    names = {t["name"] for t in trials}
+    rows = [m[2] for m in parser.marks if m[0] == "tr"]
+    assert sorted(rows) == sorted(names), "the table has every trial once"
+    with_value = {t["name"] for t in trials if t["reports"].get("validation-loss")}
+    assert {m[2] for m in parser.marks if m[1] == "trial-point"} == with_value
+    assert {m[2] for m in parser.marks if m[1] == "pc-line"} == with_value
+    assert {m[2] for m in parser.marks if m[1] == "curve"} == with_value
+    assert 'class="best-so-far"' in dom
+    shot = tmp_path / "shot.png"
+    subprocess.run([chromium, *flags, f"--screenshot={shot}", report.as_uri()], capture_output=True, timeout=120)
+    assert png_is_not_blank(shot.read_bytes())
