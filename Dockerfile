@@ -4,8 +4,8 @@
 # or both with scripts/build-images.sh REGISTRY TAG.
 #
 # The runtime stage is distroless (no shell, no package manager): glibc, libstdc++, libgcc_s and
-# OpenSSL come with it; the Swift standard library is linked statically; nghttp2 and protobuf-c
-# (and OpenSSL again, so the binary's build-time versions are the ones present) are copied in from
+# OpenSSL come with it; the Swift standard library is linked statically; nghttp2, protobuf-c, libyaml
+# (for `tune`) (and OpenSSL again, so the binary's build-time versions are the ones present) are copied in from
 # the build stage. scripts/binary-report.sh builds the same binary outside Docker and checks that
 # nothing else is needed.
 
@@ -15,7 +15,7 @@ ARG RUNTIME_IMAGE=gcr.io/distroless/cc-debian12:nonroot
 FROM ${SWIFT_IMAGE} AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler libssl-dev pkg-config binutils \
+      libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler libssl-dev libyaml-dev pkg-config binutils \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Package.swift ./
@@ -26,7 +26,7 @@ RUN swift build -c release --product suggestion-server --static-swift-stdlib \
  && strip /out/usr/local/bin/suggestion-server \
  && multiarch="$(uname -m)-linux-gnu" \
  && mkdir -p "/out/usr/lib/${multiarch}" \
- && for lib in libnghttp2.so.14 libprotobuf-c.so.1 libssl.so.3 libcrypto.so.3; do \
+ && for lib in libnghttp2.so.14 libprotobuf-c.so.1 libssl.so.3 libcrypto.so.3 libyaml-0.so.2; do \
       cp -L "/usr/lib/${multiarch}/${lib}" "/out/usr/lib/${multiarch}/${lib}"; \
     done \
  && /out/usr/local/bin/suggestion-server --help >/dev/null

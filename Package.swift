@@ -9,9 +9,11 @@ let package = Package(
         .executable(name: "suggestion-server", targets: ["suggestion-server"]),
     ],
     targets: [
-        // C libraries and C code. Only SuggestionAPI imports these.
+        // C libraries and C code. Only SuggestionAPI imports these, except libyaml (LocalRunner).
         .systemLibrary(name: "CNghttp2", pkgConfig: "libnghttp2", providers: [.apt(["libnghttp2-dev"])]),
         .systemLibrary(name: "CProtobufC", pkgConfig: "libprotobuf-c", providers: [.apt(["libprotobuf-c-dev"])]),
+        // libyaml: the YAML of Experiment manifests for `suggestion-server tune` (LocalRunner only).
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .target(name: "CKatibProto", dependencies: ["CProtobufC"]),   // protoc-c output, scripts/generate.sh
         .target(name: "CShims"),                                      // epoll, eventfd, accept4, timerfd
         // One HTTPS exchange over OpenSSL: the early-stopping service's Kubernetes API calls.
@@ -24,7 +26,7 @@ let package = Package(
         // Early-stopping rules, the DBManager client call, the Kubernetes Trial status update.
         .target(name: "EarlyStopping", dependencies: ["SuggestionAPI", "Algorithms"]),
         // Running a Katib Experiment on one machine (`suggestion-server tune`), and its YAML reader.
-        .target(name: "LocalRunner", dependencies: ["SuggestionAPI", "Algorithms", "EarlyStopping"]),
+        .target(name: "LocalRunner", dependencies: ["SuggestionAPI", "Algorithms", "EarlyStopping", "CYAML"]),
         .executableTarget(name: "suggestion-server", dependencies: ["SuggestionAPI", "Algorithms", "EarlyStopping", "LocalRunner"]),
 
         // Emits Sources/SuggestionAPI/Generated from the protoc-c descriptors (scripts/generate.sh).

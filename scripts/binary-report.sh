@@ -21,7 +21,7 @@ echo "stripped size:    $(size "$stripped") bytes ($(mib "$(size "$stripped")"))
 echo "dynamic dependencies (ldd):"
 ldd "$binary" | sed 's/^/  /'
 
-allowed='^(linux-vdso\.so\.1|/lib64/ld-linux-x86-64\.so\.2|ld-linux-aarch64\.so\.1|/lib/ld-linux-aarch64\.so\.1|libc\.so\.6|libm\.so\.6|libstdc\+\+\.so\.6|libgcc_s\.so\.1|libnghttp2\.so\.14|libprotobuf-c\.so\.1|libssl\.so\.3|libcrypto\.so\.3)$'
+allowed='^(linux-vdso\.so\.1|/lib64/ld-linux-x86-64\.so\.2|ld-linux-aarch64\.so\.1|/lib/ld-linux-aarch64\.so\.1|libc\.so\.6|libm\.so\.6|libstdc\+\+\.so\.6|libgcc_s\.so\.1|libnghttp2\.so\.14|libprotobuf-c\.so\.1|libssl\.so\.3|libcrypto\.so\.3|libyaml-0\.so\.2)$'
 bad=0
 extra=0
 for lib in $(ldd "$binary" | awk '{print $1}'); do
@@ -29,7 +29,7 @@ for lib in $(ldd "$binary" | awk '{print $1}'); do
     echo "NOT IN THE RUNTIME IMAGE: $lib"
     bad=1
   fi
-  case "$lib" in libnghttp2*|libprotobuf-c*|libssl*|libcrypto*)
+  case "$lib" in libnghttp2*|libprotobuf-c*|libssl*|libcrypto*|libyaml*)
     extra=$((extra + $(stat -L -c %s "$(ldd "$binary" | awk -v l="$lib" '$1 == l {print $3}')")));;
   esac
 done

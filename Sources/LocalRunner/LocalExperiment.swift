@@ -37,15 +37,31 @@ public struct LocalExperiment: Sendable {
 
     static func fail(_ message: String) -> RPCError { .invalidArgument(message) }
 
-    public static func load(_ root: JSONValue) throws(RPCError) -> LocalExperiment {
+    /// The Experiment of a multi-document YAML stream (the first document of kind Experiment), with
+    /// unknown fields reported by path and line: as warnings, or as one error when `strict`.
+    public static func load(_ documents: [YAML.Document], strict: Bool = false) throws(RPCError) -> LocalExperiment {
+        guard let document = documents.first(where: { $0.value["kind"]?.stringValue == "Experiment" }) else {
+            let kinds = documents.map { $0.value["kind"]?.stringValue ?? "no kind" }
+            throw fail("no document of kind Experiment in the file" + (kinds.isEmpty ? " (it is empty)" : " (found: \(kinds.joined(separator: ", ")))"))
+        }
+        return try load(document.value, lines: document.lines, strict: strict)
+    }
+
+    public static func load(_ root: JSONValue, lines: [String: Int] = [:], strict: Bool = false) throws(RPCError) -> LocalExperiment {
         var warnings: [String] = []
         guard root["kind"]?.stringValue == "Experiment" else { throw fail("the manifest is not a Katib Experiment (kind: \(root["kind"]?.stringValue ?? "missing"))") }
         if let v = root["apiVersion"]?.stringValue, v != "kubeflow.org/v1beta1" { warnings.append("apiVersion \(v) read as kubeflow.org/v1beta1") }
+        let fields = FieldShape.experiment.check(root)
+        let unknown = fields.unknown.map { path in "unknown field \(path)" + (lines[path].map { " (line \($0))" } ?? "") }
+        if strict && !unknown.isEmpty {
+            throw fail(unknown.joined(separator: "; ") + " (--strict; Katib's CRD has no such fields, check the spelling)")
+        }
+        warnings += unknown.map { $0 + " is ignored (Katib's CRD has no such field; check the spelling, or use --strict to refuse it)" }
+        if !fields.clusterOnly.isEmpty {
+            warnings.append("ignored here, they act only on a cluster: " + fields.clusterOnly.joined(separator: ", "))
+        }
         let name = root["metadata"]?["name"]?.stringValue ?? "local-experiment"
         guard let spec = root["spec"] else { throw fail("the Experiment has no spec") }
-        for (key, _) in objectMembers(spec) where !known.contains(key) {
-            warnings.append("spec.\(key) is not supported locally and is ignored")
-        }
         guard let objective = spec["objective"], let metric = objective["objectiveMetricName"]?.stringValue, !metric.isEmpty else {
             throw fail("spec.objective.objectiveMetricName is required")
         }
@@ -213,9 +229,6 @@ public struct LocalExperiment: Sendable {
         guard key.hasPrefix(prefix + "["), key.hasSuffix("]") else { return nil }
         return String(key.dropFirst(prefix.count + 1).dropLast())
     }
-
-    static let known: Set<String> = ["objective", "algorithm", "earlyStopping", "parameters", "nasConfig", "parallelTrialCount",
-                                     "maxTrialCount", "maxFailedTrialCount", "trialTemplate", "metricsCollectorSpec"]
 
     /// The command and environment with Katib's substitutions made.
     public func resolved(assignments: [ParameterAssignment], trialName: String, labels: [String: String]) throws(RPCError)

@@ -1,12 +1,16 @@
+import CYAML
 import SuggestionAPI
 
-/// A reader for the YAML that Kubernetes manifests use, into `JSONValue` (mappings keep their order;
-/// every scalar is a string except `null`/`~`, `true`/`false` and flow-style `[...]`/`{...}` entries,
-/// which follow the same rule): block mappings and sequences by indentation, `- ` items holding
-/// mappings, single- and double-quoted scalars, plain scalars, `|` and `>` block scalars (with
-/// `-`/`+` chomping), flow sequences and mappings of scalars, comments, and `---` document markers
-/// (the first document is read). Anchors, aliases, tags, multi-line plain scalars and complex keys
-/// are refused with the line number, never guessed at.
+/// YAML 1.1 as Kubernetes manifests use it, read by libyaml's event parser into `JSONValue` (mappings
+/// keep their order). Every document of a stream is read (`documents`); anchors and aliases are
+/// expanded, `<<` merge keys merged (keys already present win), tags other than `!!str` / `!!null` /
+/// `!!bool` are ignored. Scalars: plain `null`, `~` or nothing is null; plain `true`/`false` (and YAML
+/// 1.1's `yes`/`no`/`on`/`off`, any case as Kubernetes' reader accepts) are booleans; everything else
+/// is a string, numbers included (the Experiment reader parses them where it expects them), and every
+/// quoted or block scalar is a string. A mapping key must be a scalar and may appear once.
+///
+/// Each document also records the line of every mapping key, by path (`spec.parameters[0].name`), so
+/// that readers can say where a field is. This file holds all of LocalRunner's C interop.
 public enum YAML {
     public struct ParseError: Error, Sendable, CustomStringConvertible {
         public let line: Int
@@ -14,330 +18,193 @@ public enum YAML {
         public var description: String { "line \(line): \(message)" }
     }
 
-    public static func parse(_ text: String) throws(ParseError) -> JSONValue {
-        var lines: [(number: Int, indent: Int, text: String)] = []
-        var number = 0
-        var raw = text.split(separator: "\n", omittingEmptySubsequences: false).map { String($0.hasSuffix("\r") ? $0.dropLast() : $0) }
-        var started = false
-        var index = 0
-        while index < raw.count {
-            let line = raw[index]
-            number = index + 1
-            index += 1
-            let trimmed = line.drop { $0 == " " }
-            if trimmed.hasPrefix("\t") { throw ParseError(line: number, message: "tabs are not allowed for indentation") }
-            if trimmed == "---" || trimmed.hasPrefix("--- ") {
-                if started { raw = Array(raw[..<(index - 1)]); break }
-                started = true
-                continue
-            }
-            if trimmed == "..." { break }
-            lines.append((number, line.count - trimmed.count, line))
-        }
-        var parser = Parser(lines: lines)
-        parser.skipBlank()
-        guard parser.position < parser.lines.count else { return .null }
-        let value = try parser.node(indent: parser.lines[parser.position].indent)
-        parser.skipBlank()
-        if parser.position < parser.lines.count {
-            throw ParseError(line: parser.lines[parser.position].number, message: "unexpected indentation")
-        }
-        return value
+    public struct Document: Sendable {
+        public let value: JSONValue
+        /// Path of each mapping key → its line (1-based).
+        public let lines: [String: Int]
+        /// The line the document starts on.
+        public let line: Int
     }
 
-    struct Parser {
-        var lines: [(number: Int, indent: Int, text: String)]
-        var position = 0
+    /// The first document (null for an empty stream).
+    public static func parse(_ text: String) throws(ParseError) -> JSONValue {
+        try documents(text).first?.value ?? .null
+    }
 
-        func isBlank(_ text: String) -> Bool {
-            let t = text.drop { $0 == " " }
-            return t.isEmpty || t.hasPrefix("#")
-        }
+    /// Nodes that aliases may expand to in one stream before it is refused: values are shared, but
+    /// anything that walks a "billion laughs" document would walk every expanded node.
+    static let maxExpandedNodes = 1_000_000
 
-        mutating func skipBlank() {
-            while position < lines.count && isBlank(lines[position].text) { position += 1 }
-        }
-
-        /// The node starting at the current line, whose lines are indented exactly `indent`.
-        mutating func node(indent: Int) throws(ParseError) -> JSONValue {
-            skipBlank()
-            guard position < lines.count else { return .null }
-            let content = String(lines[position].text.dropFirst(lines[position].indent))
-            if content == "-" || content.hasPrefix("- ") { return try sequence(indent: indent) }
-            return try mapping(indent: indent)
-        }
-
-        mutating func sequence(indent: Int) throws(ParseError) -> JSONValue {
-            var items: [JSONValue] = []
+    public static func documents(_ text: String) throws(ParseError) -> [Document] {
+        var parser = yaml_parser_t()
+        guard yaml_parser_initialize(&parser) == 1 else { throw ParseError(line: 0, message: "libyaml could not start (out of memory)") }
+        defer { yaml_parser_delete(&parser) }
+        let bytes = Array(text.utf8)
+        return try bytes.withUnsafeBufferPointer { (buffer) throws(ParseError) -> [Document] in
+            yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
+            var builder = Builder()
             while true {
-                skipBlank()
-                guard position < lines.count, lines[position].indent == indent else { break }
-                let line = lines[position]
-                let content = String(line.text.dropFirst(indent))
-                guard content == "-" || content.hasPrefix("- ") else { break }
-                let rest = String(content.dropFirst(1).drop { $0 == " " })
-                if rest.isEmpty || rest.hasPrefix("#") {
-                    position += 1
-                    skipBlank()
-                    if position < lines.count && lines[position].indent > indent {
-                        items.append(try node(indent: lines[position].indent))
-                    } else {
-                        items.append(.null)
-                    }
-                    continue
+                var event = yaml_event_t()
+                guard yaml_parser_parse(&parser, &event) == 1 else {
+                    let problem = parser.problem.map { String(cString: $0) } ?? "invalid YAML"
+                    let context = parser.context.map { " " + String(cString: $0) } ?? ""
+                    throw ParseError(line: Int(parser.problem_mark.line) + 1, message: problem + context)
                 }
-                // "- key: value" starts a mapping whose keys sit at the column after "- ".
-                let column = indent + (content.count - rest.count)
-                if Self.keyColon(rest) != nil && !rest.hasPrefix("\"") && !rest.hasPrefix("'") && !rest.hasPrefix("[") && !rest.hasPrefix("{") {
-                    lines[position].indent = column
-                    lines[position].text = String(repeating: " ", count: column) + rest
-                    items.append(try mapping(indent: column))
+                defer { yaml_event_delete(&event) }
+                if event.type == YAML_STREAM_END_EVENT { break }
+                try builder.handle(event)
+            }
+            return builder.documents
+        }
+    }
+
+    /// Builds values from parser events.
+    struct Builder {
+        /// A container being built: its members (merged ones apart, since the mapping's own keys win
+        /// whatever their order), the key awaiting its value, and its size in expanded nodes.
+        enum Frame {
+            case mapping(members: [(String, JSONValue)], merged: [(String, JSONValue)], key: (text: String, line: Int)?,
+                         anchor: String?, path: String, size: Int)
+            case sequence(items: [JSONValue], anchor: String?, path: String, size: Int)
+        }
+        var stack: [Frame] = []
+        /// Anchored values with their sizes in expanded nodes.
+        var anchors: [String: (value: JSONValue, size: Int)] = [:]
+        var expanded = 0
+        var documents: [Document] = []
+        var lines: [String: Int] = [:]
+        var documentLine = 1
+        var root: JSONValue? = nil
+
+        static func string(_ p: UnsafeMutablePointer<yaml_char_t>?) -> String? {
+            p.map { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
+        }
+
+        /// The path of the value about to be added to the innermost container.
+        var childPath: String {
+            switch stack.last {
+            case .mapping(_, _, let key?, _, let path, _)?: return path.isEmpty ? key.text : path + "." + key.text
+            case .sequence(let items, _, let path, _)?: return path + "[\(items.count)]"
+            default: return ""
+            }
+        }
+
+        mutating func handle(_ event: yaml_event_t) throws(ParseError) {
+            let line = Int(event.start_mark.line) + 1
+            switch event.type {
+            case YAML_DOCUMENT_START_EVENT:
+                lines = [:]
+                anchors = [:]
+                root = nil
+                documentLine = line
+            case YAML_DOCUMENT_END_EVENT:
+                documents.append(Document(value: root ?? .null, lines: lines, line: documentLine))
+            case YAML_MAPPING_START_EVENT:
+                try expectValue(line)
+                stack.append(.mapping(members: [], merged: [], key: nil, anchor: Self.string(event.data.mapping_start.anchor), path: childPath, size: 1))
+            case YAML_SEQUENCE_START_EVENT:
+                try expectValue(line)
+                stack.append(.sequence(items: [], anchor: Self.string(event.data.sequence_start.anchor), path: childPath, size: 1))
+            case YAML_MAPPING_END_EVENT, YAML_SEQUENCE_END_EVENT:
+                let value: JSONValue
+                let anchor: String?
+                let size: Int
+                switch stack.removeLast() {
+                case .mapping(let members, let merged, _, let a, _, let n):
+                    value = .object(members + merged.filter { m in !members.contains { $0.0 == m.0 } })
+                    anchor = a
+                    size = n
+                case .sequence(let items, let a, _, let n): value = .array(items); anchor = a; size = n
+                }
+                if let anchor { anchors[anchor] = (value, size) }
+                try add(value, size: size, line: line)
+            case YAML_SCALAR_EVENT:
+                let s = event.data.scalar
+                let text = s.value.map { String(decoding: UnsafeBufferPointer(start: $0, count: s.length), as: UTF8.self) } ?? ""
+                let tag = Self.string(s.tag)
+                if case .mapping(let members, let merged, nil, let a, let path, let n)? = stack.last {
+                    // A key.
+                    if text != "<<", members.contains(where: { $0.0 == text }) {
+                        throw ParseError(line: line, message: "duplicate key \(text)")
+                    }
+                    stack[stack.count - 1] = .mapping(members: members, merged: merged, key: (text, line), anchor: a, path: path, size: n)
+                    lines[path.isEmpty ? text : path + "." + text] = line
+                    if let anchor = Self.string(s.anchor) { anchors[anchor] = (.string(text), 1) }
+                    return
+                }
+                let value = Self.resolve(text, plain: s.plain_implicit == 1 && s.style == YAML_PLAIN_SCALAR_STYLE, tag: tag)
+                if let anchor = Self.string(s.anchor) { anchors[anchor] = (value, 1) }
+                try add(value, size: 1, line: line)
+            case YAML_ALIAS_EVENT:
+                let name = Self.string(event.data.alias.anchor) ?? ""
+                guard let (value, size) = anchors[name] else { throw ParseError(line: line, message: "alias *\(name) has no anchor &\(name) before it") }
+                expanded += size
+                guard expanded <= YAML.maxExpandedNodes else {
+                    throw ParseError(line: line, message: "aliases expand to more than \(YAML.maxExpandedNodes) nodes; refusing to expand further")
+                }
+                if case .mapping(let members, let merged, nil, let a, let path, let n)? = stack.last {
+                    guard case .string(let key) = value else { throw ParseError(line: line, message: "a mapping key must be a scalar") }
+                    stack[stack.count - 1] = .mapping(members: members, merged: merged, key: (key, line), anchor: a, path: path, size: n)
+                    return
+                }
+                try add(value, size: size, line: line)
+            default:
+                break
+            }
+        }
+
+        /// A mapping or sequence may not be a mapping key.
+        func expectValue(_ line: Int) throws(ParseError) {
+            if case .mapping(_, _, nil, _, _, _)? = stack.last {
+                throw ParseError(line: line, message: "a mapping key must be a scalar (complex keys are not supported)")
+            }
+        }
+
+        mutating func add(_ value: JSONValue, size: Int, line: Int) throws(ParseError) {
+            switch stack.last {
+            case nil:
+                root = value
+            case .sequence(var items, let a, let path, let n)?:
+                items.append(value)
+                stack[stack.count - 1] = .sequence(items: items, anchor: a, path: path, size: n + size)
+            case .mapping(var members, var merged, let key?, let a, let path, let n)?:
+                if key.text == "<<" {
+                    // Merge keys: a mapping, or a sequence of mappings (earlier ones win); the
+                    // mapping's own keys win over every merged one.
+                    let sources: [JSONValue] = value.arrayValue ?? [value]
+                    for source in sources {
+                        guard case .object(let more) = source else { throw ParseError(line: key.line, message: "<< must merge a mapping") }
+                        for (k, v) in more where !merged.contains(where: { $0.0 == k }) { merged.append((k, v)) }
+                    }
                 } else {
-                    position += 1
-                    items.append(try scalarOrBlock(rest, line: line.number, parentIndent: indent))
+                    members.append((key.text, value))
                 }
+                stack[stack.count - 1] = .mapping(members: members, merged: merged, key: nil, anchor: a, path: path, size: n + size)
+            case .mapping(_, _, nil, _, _, _)?:
+                throw ParseError(line: line, message: "a mapping key must be a scalar")
             }
-            return .array(items)
         }
 
-        mutating func mapping(indent: Int) throws(ParseError) -> JSONValue {
-            var members: [(String, JSONValue)] = []
-            while true {
-                skipBlank()
-                guard position < lines.count else { break }
-                let line = lines[position]
-                if line.indent < indent { break }
-                guard line.indent == indent else { throw ParseError(line: line.number, message: "unexpected indentation") }
-                let content = String(line.text.dropFirst(indent))
-                if content == "-" || content.hasPrefix("- ") { break }
-                guard let colon = Self.keyColon(content) else {
-                    throw ParseError(line: line.number, message: "expected \"key: value\"")
-                }
-                let key = try Self.unquote(String(content[..<colon]).trimmedSpaces(), line: line.number)
-                let rest = String(content[content.index(after: colon)...]).trimmedSpaces()
-                if members.contains(where: { $0.0 == key }) { throw ParseError(line: line.number, message: "duplicate key \(key)") }
-                position += 1
-                if rest.isEmpty || rest.hasPrefix("#") {
-                    skipBlank()
-                    if position < lines.count, lines[position].indent > indent {
-                        members.append((key, try node(indent: lines[position].indent)))
-                    } else if position < lines.count, lines[position].indent == indent,
-                              String(lines[position].text.dropFirst(indent)).hasPrefix("- ") || String(lines[position].text.dropFirst(indent)) == "-" {
-                        members.append((key, try sequence(indent: indent)))   // "key:\n- item" at the same indentation
-                    } else {
-                        members.append((key, .null))
-                    }
-                } else {
-                    members.append((key, try scalarOrBlock(rest, line: line.number, parentIndent: indent)))
-                }
+        static func resolve(_ text: String, plain: Bool, tag: String?) -> JSONValue {
+            switch tag {
+            case "tag:yaml.org,2002:str": return .string(text)
+            case "tag:yaml.org,2002:null": return .null
+            case "tag:yaml.org,2002:bool": return .bool(["true", "yes", "on"].contains(text.lowercased()))
+            default: break
             }
-            return .object(members)
-        }
-
-        /// A value written after "key:" or "- ": a block scalar, a flow collection or a scalar.
-        mutating func scalarOrBlock(_ text: String, line: Int, parentIndent: Int) throws(ParseError) -> JSONValue {
-            if text.hasPrefix("|") || text.hasPrefix(">") {
-                let folded = text.hasPrefix(">")
-                let indicator = text.dropFirst().split(separator: "#").first.map { String($0).trimmedSpaces() } ?? ""
-                let chomp: Character? = indicator.contains("-") ? "-" : indicator.contains("+") ? "+" : nil
-                var body: [String] = []
-                var blockIndent: Int? = nil
-                while position < lines.count {
-                    let l = lines[position]
-                    let blank = l.text.allSatisfy { $0 == " " }
-                    if !blank {
-                        if blockIndent == nil { blockIndent = l.indent }
-                        if l.indent < blockIndent! || l.indent <= parentIndent { break }
-                    }
-                    body.append(blank ? "" : String(l.text.dropFirst(blockIndent!)))
-                    position += 1
-                }
-                var trailing = 0
-                while let last = body.last, last.isEmpty { body.removeLast(); trailing += 1 }
-                var text: String
-                if folded {
-                    text = ""
-                    for (i, b) in body.enumerated() {
-                        if i > 0 { text += (b.isEmpty || body[i - 1].isEmpty || b.hasPrefix(" ")) ? "\n" : " " }
-                        text += b
-                    }
-                } else {
-                    text = body.joined(separator: "\n")
-                }
-                switch chomp {
-                case "-": break
-                case "+": text += String(repeating: "\n", count: trailing + (body.isEmpty ? 0 : 1))
-                default: if !body.isEmpty { text += "\n" }
-                }
-                return .string(text)
-            }
-            if text.hasPrefix("&") || text.hasPrefix("*") || text.hasPrefix("!") {
-                throw ParseError(line: line, message: "anchors, aliases and tags are not supported")
-            }
-            if text.hasPrefix("[") || text.hasPrefix("{") {
-                var flow = FlowParser(text: Array(stripComment(text)), line: line)
-                let value = try flow.value()
-                flow.skipSpaces()
-                guard flow.index == flow.text.count else { throw ParseError(line: line, message: "text after a flow collection") }
-                return value
-            }
-            // A plain scalar continued on the next, more indented line is not supported.
-            if position < lines.count, lines[position].indent > parentIndent, !isBlank(lines[position].text),
-               !text.hasPrefix("\""), !text.hasPrefix("'") {
-                let next = String(lines[position].text.dropFirst(lines[position].indent))
-                if Self.keyColon(next) == nil && !next.hasPrefix("- ") {
-                    throw ParseError(line: lines[position].number, message: "multi-line plain scalars are not supported; quote the value or use |")
-                }
-            }
-            return try Self.scalar(stripComment(text), line: line)
-        }
-
-        func stripComment(_ text: String) -> String {
-            var inSingle = false, inDouble = false
-            var previous: Character = " "
-            var out = ""
-            for c in text {
-                if c == "'" && !inDouble { inSingle.toggle() }
-                if c == "\"" && !inSingle && previous != "\\" { inDouble.toggle() }
-                if c == "#" && !inSingle && !inDouble && (previous == " " || previous == "\t") { break }
-                out.append(c)
-                previous = c
-            }
-            return out.trimmedSpaces()
-        }
-
-        /// The index of the ": " (or final ":") that ends a mapping key, outside quotes.
-        static func keyColon(_ text: String) -> String.Index? {
-            var inSingle = false, inDouble = false
-            var i = text.startIndex
-            while i < text.endIndex {
-                let c = text[i]
-                if c == "'" && !inDouble { inSingle.toggle() }
-                if c == "\"" && !inSingle { inDouble.toggle() }
-                if c == "#" && !inSingle && !inDouble && i > text.startIndex && text[text.index(before: i)] == " " { return nil }
-                if c == ":" && !inSingle && !inDouble {
-                    let next = text.index(after: i)
-                    if next == text.endIndex || text[next] == " " { return i }
-                }
-                i = text.index(after: i)
-            }
-            return nil
-        }
-
-        static func scalar(_ text: String, line: Int) throws(ParseError) -> JSONValue {
-            if text.hasPrefix("\"") || text.hasPrefix("'") { return .string(try unquote(text, line: line)) }
+            guard plain else { return .string(text) }
             switch text {
             case "", "~", "null", "Null", "NULL": return .null
-            case "true", "True", "TRUE": return .bool(true)
-            case "false", "False", "FALSE": return .bool(false)
+            case "true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON": return .bool(true)
+            case "false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF": return .bool(false)
             default: return .string(text)
             }
-        }
-
-        static func unquote(_ text: String, line: Int) throws(ParseError) -> String {
-            if text.hasPrefix("'") {
-                guard text.count >= 2, text.hasSuffix("'") else { throw ParseError(line: line, message: "unterminated single-quoted string") }
-                return String(text.dropFirst().dropLast()).replacingAll("''", with: "'")
-            }
-            if text.hasPrefix("\"") {
-                guard text.count >= 2, text.hasSuffix("\"") else { throw ParseError(line: line, message: "unterminated double-quoted string") }
-                var out = ""
-                var escape = false
-                for c in text.dropFirst().dropLast() {
-                    if escape {
-                        switch c {
-                        case "n": out.append("\n")
-                        case "t": out.append("\t")
-                        case "\\": out.append("\\")
-                        case "\"": out.append("\"")
-                        case "/": out.append("/")
-                        case "0": out.append("\0")
-                        default: throw ParseError(line: line, message: "unsupported escape \\\(c)")
-                        }
-                        escape = false
-                    } else if c == "\\" {
-                        escape = true
-                    } else {
-                        out.append(c)
-                    }
-                }
-                return out
-            }
-            return text
-        }
-    }
-
-    /// Flow collections of scalars: `[a, "b", 3]`, `{k: v}`, nested.
-    struct FlowParser {
-        let text: [Character]
-        let line: Int
-        var index = 0
-
-        mutating func skipSpaces() { while index < text.count && text[index] == " " { index += 1 } }
-
-        mutating func value() throws(ParseError) -> JSONValue {
-            skipSpaces()
-            guard index < text.count else { throw ParseError(line: line, message: "unterminated flow collection") }
-            if text[index] == "[" {
-                index += 1
-                var items: [JSONValue] = []
-                skipSpaces()
-                if index < text.count && text[index] == "]" { index += 1; return .array(items) }
-                while true {
-                    items.append(try value())
-                    skipSpaces()
-                    guard index < text.count else { throw ParseError(line: line, message: "unterminated [") }
-                    if text[index] == "," { index += 1; continue }
-                    if text[index] == "]" { index += 1; return .array(items) }
-                    throw ParseError(line: line, message: "expected , or ] in a flow sequence")
-                }
-            }
-            if text[index] == "{" {
-                index += 1
-                var members: [(String, JSONValue)] = []
-                skipSpaces()
-                if index < text.count && text[index] == "}" { index += 1; return .object(members) }
-                while true {
-                    guard case .string(let key) = try scalar(stopAt: [":"]) else { throw ParseError(line: line, message: "flow mapping keys must be strings") }
-                    skipSpaces()
-                    guard index < text.count, text[index] == ":" else { throw ParseError(line: line, message: "expected : in a flow mapping") }
-                    index += 1
-                    members.append((key, try value()))
-                    skipSpaces()
-                    guard index < text.count else { throw ParseError(line: line, message: "unterminated {") }
-                    if text[index] == "," { index += 1; skipSpaces(); continue }
-                    if text[index] == "}" { index += 1; return .object(members) }
-                    throw ParseError(line: line, message: "expected , or } in a flow mapping")
-                }
-            }
-            return try scalar(stopAt: [",", "]", "}"])
-        }
-
-        mutating func scalar(stopAt: Set<Character>) throws(ParseError) -> JSONValue {
-            skipSpaces()
-            let start = index
-            if index < text.count && (text[index] == "\"" || text[index] == "'") {
-                let quote = text[index]
-                index += 1
-                while index < text.count && !(text[index] == quote && text[index - 1] != "\\") { index += 1 }
-                guard index < text.count else { throw ParseError(line: line, message: "unterminated string") }
-                index += 1
-                return .string(try Parser.unquote(String(text[start..<index]), line: line))
-            }
-            while index < text.count && !stopAt.contains(text[index]) { index += 1 }
-            return try Parser.scalar(String(text[start..<index]).trimmedSpaces(), line: line)
         }
     }
 }
 
 extension String {
-    func trimmedSpaces() -> String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
-        return String(s)
-    }
-
+    /// Every occurrence of `target` replaced (left to right, not overlapping).
     func replacingAll(_ target: String, with replacement: String) -> String {
         guard !target.isEmpty else { return self }
         var out = ""

@@ -9,9 +9,10 @@ enum LocalCommands {
     static let usage = tuneUsage + "\n" + suggestUsage
 
     static let tuneUsage = """
-        USAGE: suggestion-server tune EXPERIMENT.yaml [--results FILE] [--csv FILE] [--parallel N] [--quiet]
+        USAGE: suggestion-server tune EXPERIMENT.yaml [--results FILE] [--csv FILE] [--parallel N] [--strict] [--quiet]
 
-        Runs a Katib Experiment (kubeflow.org/v1beta1) on this machine: the trial template's command
+        Runs a Katib Experiment (kubeflow.org/v1beta1; the first document of that kind in the file)
+        on this machine: the trial template's command
         (a Job's container, the primary replica of a PyTorchJob, TFJob, XGBoostJob, MPIJob, JAXJob or
         PaddleJob, or a TrainJob's trainer) runs as local processes, parallelTrialCount at a time;
         metrics are read as Katib's StdOut or File collector reads them; suggestions come from the
@@ -27,6 +28,7 @@ enum LocalCommands {
           --csv FILE       also write the trials as CSV (one row per trial, one column per parameter
                            and metric) when the run stops.
           --parallel N     trials at a time instead of parallelTrialCount.
+          --strict         refuse fields Katib's Experiment does not have (they are warnings otherwise).
           --quiet          no progress or warnings on standard error.
 
         Ctrl-C (or SIGTERM) stops the running trials (SIGTERM to their process groups, SIGKILL after
@@ -58,7 +60,7 @@ enum LocalCommands {
             case "--results", "--parallel", "--target", "--count", "--csv":
                 guard !rest.isEmpty else { return fail("\(a) needs a value") }
                 options[a] = rest.removeFirst()
-            case "--quiet": flags.insert(a)
+            case "--quiet", "--strict": flags.insert(a)
             case "-h", "--help": print(command == "tune" ? tuneUsage : command == "suggest" ? suggestUsage : usage); return 0
             case "--version": print("suggestion-server \(serverVersion)"); return 0
             default:
@@ -71,7 +73,7 @@ enum LocalCommands {
         guard let text = TextFiles.read(path) else { return fail("cannot read \(path)") }
         let experiment: LocalExperiment
         do {
-            experiment = try LocalExperiment.load(try YAML.parse(text))
+            experiment = try LocalExperiment.load(try YAML.documents(text), strict: flags.contains("--strict"))
         } catch let e as YAML.ParseError {
             return fail("\(path): \(e)")
         } catch let e as RPCError {

@@ -54,9 +54,54 @@ import SuggestionAPI
         #expect(v["spec"]?["folded"] == .string("one two"))
     }
 
+    @Test func whatKatibUsersWriteAndTheHandWrittenReaderRefused() throws {
+        // Katib's argo-workflow.yaml nests sequences (`- - name:`); users write flow lists over
+        // several lines, multi-line quoted strings, escapes, anchors and merge keys, and put the
+        // Experiment after other documents without a leading `---`.
+        let text = """
+        kind: ConfigMap
+        data: {a: "1"}
+        ---
+        kind: Experiment
+        defaults: &defaults
+          parallelTrialCount: 2
+          maxTrialCount: 4
+        spec:
+          <<: *defaults
+          maxTrialCount: 6
+          list: [sgd,
+                 adam]
+          steps:
+            - - name: a
+                template: t
+          quoted: "first
+            second"
+          escaped: "caf\\u00e9 \\t tab"
+          plain: one
+            two
+        """
+        let documents = try YAML.documents(text)
+        #expect(documents.count == 2)
+        let v = documents[1].value
+        #expect(v["spec"]?["parallelTrialCount"] == .string("2") && v["spec"]?["maxTrialCount"] == .string("6"), "merge keys; own keys win")
+        #expect(v["spec"]?["list"] == .array([.string("sgd"), .string("adam")]))
+        #expect(v["spec"]?["steps"]?.arrayValue?[0].arrayValue?[0]["name"] == .string("a"))
+        #expect(v["spec"]?["quoted"] == .string("first second"))
+        #expect(v["spec"]?["escaped"] == .string("café \t tab"))
+        #expect(v["spec"]?["plain"] == .string("one two"))
+        #expect(documents[1].lines["spec.maxTrialCount"] == 10 && documents[1].lines["spec.steps[0][0].template"] == 15)
+        #expect(documents[1].line == 3)
+    }
+
+    @Test func aliasesCannotBlowUp() {
+        var text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+        for i in 1..<8 { text += "a\(i): &a\(i) [" + Array(repeating: "*a\(i - 1)", count: 10).joined(separator: ", ") + "]\n" }
+        #expect(throws: YAML.ParseError.self) { _ = try YAML.documents(text) }
+    }
+
     @Test(arguments: [
-        ("a: 1\n  b: 2\n", 2), ("a: &anchor 1\n", 1), ("a: \"open\n", 1), ("a:\n\t- x\n", 2), ("a: 1\na: 2\n", 2),
-        ("just text\n", 1), ("a: plain\n  continued\n", 2),
+        ("a: 1\n  b: 2\n", 2), ("a: \"open\n", 2), ("a:\n\t- x\n", 2), ("a: 1\na: 2\n", 2),
+        ("a: *nothing\n", 1), ("? [a]\n: 1\n", 1), ("a: [1, 2\nb: 3\n", 2),
     ])
     func errorsNameTheLine(_ text: String, _ line: Int) {
         do {

@@ -316,3 +316,23 @@ def test_the_html_report_renders_every_trial_in_a_headless_browser(tmp_path):
     shot = tmp_path / "shot.png"
     subprocess.run([chromium, *flags, f"--screenshot={shot}", report.as_uri()], capture_output=True, timeout=120)
     assert png_is_not_blank(shot.read_bytes())
+
+
+def test_a_multi_document_file_with_anchors_runs_and_misspelt_fields_are_reported(tmp_path):
+    manifest = copy_experiment(tmp_path, "multi-document.yaml")
+    run = subprocess.run([BINARY, "tune", str(manifest), "--results", str(tmp_path / "r.json")], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    line = next(i + 1 for i, text in enumerate(manifest.read_text().splitlines()) if text.strip().startswith("algorithmSetings:"))
+    assert f"unknown field spec.algorithm.algorithmSetings (line {line}) is ignored" in run.stderr
+    assert "ignored here, they act only on a cluster: spec.resumePolicy" in run.stderr
+    trials = json.loads((tmp_path / "r.json").read_text())["trials"]
+    assert len(trials) == 2 and all(t["condition"] == "Succeeded" for t in trials)
+    assert all(-1 <= float(t["assignments"]["y"]) <= 1 for t in trials), "the anchored feasibleSpace applies to y"
+    strict = subprocess.run([BINARY, "tune", str(manifest), "--strict", "--results", str(tmp_path / "s.json")],
+                            capture_output=True, text=True, timeout=60)
+    assert strict.returncode == 2 and f"unknown field spec.algorithm.algorithmSetings (line {line})" in strict.stderr
+    assert not (tmp_path / "s.json").exists()
+    only_job = tmp_path / "job.yaml"
+    only_job.write_text("apiVersion: batch/v1\nkind: Job\n---\nkind: ConfigMap\n")
+    none = subprocess.run([BINARY, "tune", str(only_job)], capture_output=True, text=True, timeout=60)
+    assert none.returncode == 2 and "no document of kind Experiment in the file (found: Job, ConfigMap)" in none.stderr
