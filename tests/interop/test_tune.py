@@ -336,3 +336,25 @@ def test_a_multi_document_file_with_anchors_runs_and_misspelt_fields_are_reporte
     only_job.write_text("apiVersion: batch/v1\nkind: Job\n---\nkind: ConfigMap\n")
     none = subprocess.run([BINARY, "tune", str(only_job)], capture_output=True, text=True, timeout=60)
     assert none.returncode == 2 and "no document of kind Experiment in the file (found: Job, ConfigMap)" in none.stderr
+
+
+def test_a_second_ctrl_c_kills_trials_that_ignore_sigterm(tmp_path):
+    manifest = copy_experiment(tmp_path, "interrupted.yaml", [
+        ("import os, sys, time\n", "import os, signal, sys, time\n                    signal.signal(signal.SIGTERM, signal.SIG_IGN)\n")])
+    (tmp_path / "delay").write_text("60")
+    proc = subprocess.Popen([BINARY, "tune", str(manifest), "--results", str(tmp_path / "r.json")], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and len(list((tmp_path / "pids").glob("*"))) < 2:
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(1)
+    assert proc.poll() is None, "the trials ignore SIGTERM: the first Ctrl-C waits out the grace period"
+    started = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130, out + err
+    assert time.monotonic() - started < 3, "the second Ctrl-C sends SIGKILL at once"
+    trials = json.loads((tmp_path / "r.json").read_text())["trials"]
+    assert [t["condition"] for t in trials] == ["Interrupted", "Interrupted"]
+    assert all("SIGKILL" in t["explanation"] or "Killed" in t["explanation"] for t in trials), trials
