@@ -22,12 +22,13 @@ public struct LocalExperiment: Sendable {
     public var command: [String]
     /// The primary container's `env:` (name → value, substitutions unresolved).
     public var environment: [String: String]
-    /// The trial template's kind and apiVersion, namespace, and the trialSpec's metadata annotations
+    /// The trial template's kind and apiVersion, namespace, and the trialSpec's metadata annotations and labels
     /// (for Katib's `${trialSpec.…}` substitutions).
     public var trialKind: String
     public var trialAPIVersion: String
     public var namespace: String
     public var annotations: [String: String]
+    public var labels: [String: String]
     /// The File collector's path (metrics read from this file instead of the output) and format
     /// (`TEXT` or `JSON`); nil path for StdOut.
     public var metricsFile: String?
@@ -126,6 +127,9 @@ public struct LocalExperiment: Sendable {
         let trialAPIVersion = trialSpec["apiVersion"]?.stringValue ?? "batch/v1"
         let primary = template["primaryContainerName"]?.stringValue
         let container = try primaryContainer(trialSpec, kind: trialKind, primary: primary, &warnings)
+        if container["command"] == nil, container["args"] != nil {
+            throw fail("the trial container has args but no command: on a cluster its image's entrypoint runs them, which is not known here; add the program as command: to run it locally")
+        }
         let command = ((container["command"]?.arrayValue ?? []) + (container["args"]?.arrayValue ?? [])).compactMap(scalarText)
         guard !command.isEmpty else { throw fail("the trial container has no command or args to run locally") }
         if let image = container["image"]?.stringValue { warnings.append("container image \(image) is ignored: the command runs on this machine") }
@@ -142,6 +146,8 @@ public struct LocalExperiment: Sendable {
         }
         var annotations: [String: String] = [:]
         for (k, v) in objectMembers(trialSpec["metadata"]?["annotations"] ?? .object([])) { annotations[k] = scalarText(v) ?? "" }
+        var labels: [String: String] = [:]
+        for (k, v) in objectMembers(trialSpec["metadata"]?["labels"] ?? .object([])) { labels[k] = scalarText(v) ?? "" }
 
         var formats: [String] = []
         var metricsFile: String? = nil
@@ -174,7 +180,7 @@ public struct LocalExperiment: Sendable {
                                additionalMetrics: additional, strategies: strategies, parallelTrialCount: parallel,
                                maxTrialCount: maxTrials, maxFailedTrialCount: maxFailed, trialParameters: trialParameters,
                                command: command, environment: environment, trialKind: trialKind, trialAPIVersion: trialAPIVersion,
-                               namespace: root["metadata"]?["namespace"]?.stringValue ?? "default", annotations: annotations,
+                               namespace: root["metadata"]?["namespace"]?.stringValue ?? "default", annotations: annotations, labels: labels,
                                metricsFile: metricsFile, metricsFileFormat: metricsFileFormat, metricsFormats: formats, warnings: warnings)
     }
 
@@ -245,19 +251,54 @@ public struct LocalExperiment: Sendable {
         try substitute(command, assignments: assignments, trialName: trialName, labels: [:])
     }
 
-    /// `${trialParameters.NAME}` replaced by the trial's assignment values, and Katib's trial
-    /// metadata: `${trialSpec.Name}`, `.Namespace`, `.Kind`, `.APIVersion`, `.Labels[key]` (the
-    /// trial's labels: the algorithm's and `katib.kubeflow.org/experiment`), `.Annotations[key]` (the
-    /// trialSpec's metadata annotations). Anything else in `${…}` is an error naming it.
-    func substitute(_ command: [String], assignments: [ParameterAssignment], trialName: String, labels: [String: String]) throws(RPCError) -> [String] {
-        var labels = labels
-        labels["katib.kubeflow.org/experiment"] = name
+    /// The value of Katib's trial metadata reference `key` (the text inside `${trialSpec.…}`):
+    /// `Name`, `Namespace`, `Kind`, `APIVersion`, `Labels[KEY]`, `Annotations[KEY]` (labels and
+    /// annotations of the trialSpec's metadata, as Katib's trial generator reads them).
+    func metadata(_ key: String, trialName: String) throws(RPCError) -> String {
+        switch key {
+        case "Name": return trialName
+        case "Namespace": return namespace
+        case "Kind": return trialKind
+        case "APIVersion": return trialAPIVersion
+        default:
+            if let k = Self.indexed(key, "Labels") {
+                guard let v = labels[k] else {
+                    throw .invalidArgument("${trialSpec.\(key)}: trialSpec.metadata.labels has no \(k)" + (labels.isEmpty ? "" : " (it has \(labels.keys.sorted().joined(separator: ", ")))"))
+                }
+                return v
+            }
+            if let k = Self.indexed(key, "Annotations") {
+                guard let v = annotations[k] else {
+                    throw .invalidArgument("${trialSpec.\(key)}: trialSpec.metadata.annotations has no \(k)" + (annotations.isEmpty ? "" : " (it has \(annotations.keys.sorted().joined(separator: ", ")))"))
+                }
+                return v
+            }
+            throw .invalidArgument("${trialSpec.\(key)} is not trial metadata Katib substitutes (Name, Namespace, Kind, APIVersion, Labels[KEY], Annotations[KEY])")
+        }
+    }
+
+    /// Katib's trial generator: each `trialParameters` entry takes the assignment its `reference`
+    /// names, or, for a reference `${trialSpec.…}`, that trial metadata (`metadata`); every
+    /// assignment must be referenced (Katib refuses to create the trial otherwise); then
+    /// `${trialParameters.NAME}` is replaced everywhere. `${trialSpec.…}` written directly in the
+    /// command or env is replaced too (Katib leaves it as written; here it saves a trialParameters
+    /// entry). Anything else in `${…}` is an error naming it.
+    func substitute(_ command: [String], assignments: [ParameterAssignment], trialName: String, labels _: [String: String]) throws(RPCError) -> [String] {
         var values: [String: String] = [:]
+        var referenced: Set<String> = []
         for tp in trialParameters {
+            if tp.reference.hasPrefix("${trialSpec."), tp.reference.hasSuffix("}") {
+                values[tp.name] = try metadata(String(tp.reference.dropFirst("${trialSpec.".count).dropLast()), trialName: trialName)
+                continue
+            }
             guard let a = assignments.first(where: { $0.name == tp.reference }) else {
-                throw .invalidArgument("trial parameter \(tp.name) references \(tp.reference), which the algorithm did not assign")
+                throw .invalidArgument("trial parameter \(tp.name) references \(tp.reference), which is neither an assigned parameter (\(assignments.map(\.name).joined(separator: ", "))) nor ${trialSpec.…} metadata")
             }
             values[tp.name] = a.value
+            referenced.insert(a.name)
+        }
+        if let missing = assignments.first(where: { !referenced.contains($0.name) }) {
+            throw .invalidArgument("parameter \(missing.name) is assigned but no trialTemplate.trialParameters entry references it; Katib refuses to create such a trial (add an entry with reference: \(missing.name))")
         }
         var out: [String] = []
         for arg in command {
@@ -269,28 +310,12 @@ public struct LocalExperiment: Sendable {
                 let key = String(rest[open.upperBound..<close])
                 if key.hasPrefix("trialParameters.") {
                     let n = String(key.dropFirst("trialParameters.".count))
-                    guard let v = values[n] else { throw .invalidArgument("the command uses ${\(key)}, which trialParameters does not declare") }
+                    guard let v = values[n] else { throw .invalidArgument("the trial template uses ${\(key)}, which trialParameters does not declare") }
                     result += v
-                } else if key == "trialSpec.Name" {
-                    result += trialName
-                } else if key == "trialSpec.Namespace" {
-                    result += namespace
-                } else if key == "trialSpec.Kind" {
-                    result += trialKind
-                } else if key == "trialSpec.APIVersion" {
-                    result += trialAPIVersion
-                } else if let k = Self.indexed(key, "trialSpec.Labels") {
-                    guard let v = labels[k] else {
-                        throw .invalidArgument("the trial template uses ${\(key)}, but trials have no label \(k) (they have \(labels.keys.sorted().joined(separator: ", ")))")
-                    }
-                    result += v
-                } else if let k = Self.indexed(key, "trialSpec.Annotations") {
-                    guard let v = annotations[k] else {
-                        throw .invalidArgument("the trial template uses ${\(key)}, but trialSpec.metadata.annotations has no \(k)")
-                    }
-                    result += v
+                } else if key.hasPrefix("trialSpec.") {
+                    result += try metadata(String(key.dropFirst("trialSpec.".count)), trialName: trialName)
                 } else {
-                    throw .invalidArgument("the trial template uses ${\(key)}; Katib substitutes ${trialParameters.NAME} and ${trialSpec.Name, Namespace, Kind, APIVersion, Labels[KEY], Annotations[KEY]}")
+                    throw .invalidArgument("the trial template uses ${\(key)}; Katib substitutes ${trialParameters.NAME}, whose reference is a parameter or ${trialSpec.Name, Namespace, Kind, APIVersion, Labels[KEY], Annotations[KEY]}")
                 }
                 rest = rest[rest.index(after: close)...]
             }

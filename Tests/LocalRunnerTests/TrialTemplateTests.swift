@@ -89,28 +89,58 @@ import SuggestionAPI
     }
 
     @Test func katibMetadataSubstitutions() throws {
+        // As Katib's trial generator: trialParameters whose reference is ${trialSpec.…} take the
+        // trial's metadata (labels and annotations from the trialSpec's metadata).
         let spec = """
               apiVersion: batch/v1
               kind: Job
               metadata:
+                labels:
+                  custom-key: custom-label
                 annotations:
-                  team: vision
+                  custom-key: custom-annotation
               spec:
                 template:
                   spec:
                     containers:
                       - name: main
-                        command: [run, "${trialSpec.Name}", "${trialSpec.Namespace}", "${trialSpec.Kind}", "${trialSpec.APIVersion}", "${trialSpec.Labels[katib.kubeflow.org/experiment]}", "${trialSpec.Labels[g]}", "${trialSpec.Annotations[team]}"]
+                        command: [run, "${trialParameters.lr}", "${trialParameters.name}", "${trialParameters.ns}", "${trialParameters.kind}", "${trialParameters.api}", "${trialParameters.label}", "${trialParameters.note}", "${trialSpec.Name}"]
         """
-        let e = try LocalExperiment.load(try YAML.parse(Self.manifest(spec)))
-        let r = try e.resolved(assignments: [ParameterAssignment(name: "lr", value: "0.05")], trialName: "exp-1", labels: ["g": "3"])
-        #expect(r.command == ["run", "exp-1", "team-a", "Job", "batch/v1", "exp", "3", "vision"])
-        for (bad, says) in [("${trialSpec.Labels[nope]}", "no label nope"), ("${trialSpec.Annotations[x]}", "has no x"),
-                            ("${trialSpec.Uid}", "Katib substitutes")] {
-            let broken = try LocalExperiment.load(try YAML.parse(Self.manifest(spec.replacingAll("${trialSpec.Kind}", with: bad))))
+        let references = [("name", "${trialSpec.Name}"), ("ns", "${trialSpec.Namespace}"), ("kind", "${trialSpec.Kind}"),
+                          ("api", "${trialSpec.APIVersion}"), ("label", "${trialSpec.Labels[custom-key]}"),
+                          ("note", "${trialSpec.Annotations[custom-key]}")]
+            .map { "      - name: \($0.0)\n        reference: \($0.1)" }.joined(separator: "\n")
+        func load(_ spec: String, _ refs: String) throws -> LocalExperiment {
+            try LocalExperiment.load(try YAML.parse(Self.manifest(spec).replacingAll("        reference: lr\n", with: "        reference: lr\n" + refs + "\n")))
+        }
+        let e = try load(spec, references)
+        let r = try e.resolved(assignments: [ParameterAssignment(name: "lr", value: "0.05")], trialName: "exp-1", labels: [:])
+        #expect(r.command == ["run", "0.05", "exp-1", "team-a", "Job", "batch/v1", "custom-label", "custom-annotation", "exp-1"])
+        for (bad, says) in [("${trialSpec.Labels[nope]}", "metadata.labels has no nope"), ("${trialSpec.Annotations[x]}", "annotations has no x"),
+                            ("${trialSpec.Uid}", "is not trial metadata")] {
+            let broken = try load(spec, references.replacingAll("${trialSpec.Kind}", with: bad))
             #expect(performing: { _ = try broken.resolved(assignments: [ParameterAssignment(name: "lr", value: "1")], trialName: "t", labels: [:]) },
                     throws: { ($0 as? RPCError)?.message.contains(says) == true })
         }
+        // Every assignment must be referenced, as Katib requires.
+        #expect(performing: { _ = try e.resolved(assignments: [ParameterAssignment(name: "lr", value: "1"), ParameterAssignment(name: "extra", value: "2")],
+                                                 trialName: "t", labels: [:]) },
+                throws: { ($0 as? RPCError)?.message.contains("parameter extra is assigned but no trialTemplate.trialParameters entry references it") == true })
+    }
+
+    @Test func argsWithoutACommandAreExplained() {
+        let spec = """
+              apiVersion: batch/v1
+              kind: Job
+              spec:
+                template:
+                  spec:
+                    containers:
+                      - name: main
+                        args: [--job_type=Train, "--lr=${trialParameters.lr}"]
+        """
+        #expect(performing: { _ = try LocalExperiment.load(try YAML.parse(Self.manifest(spec))) },
+                throws: { ($0 as? RPCError)?.message.contains("args but no command") == true })
     }
 
     @Test func fileCollectorIsReadFromItsPath() throws {

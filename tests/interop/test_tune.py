@@ -175,7 +175,7 @@ def test_pytorchjob_with_a_json_file_collector_and_metadata_substitution(tmp_pat
         assert len(t["reports"]["accuracy"]) == 3 and abs(t["reports"]["accuracy"][-1] - (1 - 0.1 / 3 - lr)) < 1e-9
         assert len(t["reports"]["loss"]) == 3
         out = (tmp_path / "r.json.d" / t["name"] / "stdout.log").read_text()
-        assert out.strip() == f"trial {t['name']} kind PyTorchJob experiment pytorchjob-json"
+        assert out.strip() == f"trial {t['name']} kind PyTorchJob team vision"
     rows = (tmp_path / "r.csv").read_text().splitlines()
     assert rows[0] == "trial,condition,accuracy,loss,lr,startTime,durationSeconds,exitStatus"
     assert len(rows) == 5 and all(r.split(",")[1] == "Succeeded" for r in rows[1:])
