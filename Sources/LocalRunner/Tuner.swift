@@ -232,6 +232,8 @@ public final class Tuner {
                         let reply = try service.suggestions(request)
                         for pa in reply.parameterAssignments {
                             let name = pa.trialName.isEmpty ? "\(experiment.name)-\(String(trials.count, radix: 36))" : pa.trialName
+                            // A template that cannot take these assignments stops the run before the trial exists.
+                            _ = try experiment.resolved(assignments: pa.assignments, trialName: name, labels: pa.labels)
                             var trial = LocalTrial(name: name, condition: "Running", assignments: pa.assignments, reports: [:])
                             trial.labels = pa.labels
                             trials.append(trial)
