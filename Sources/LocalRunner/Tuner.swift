@@ -321,7 +321,8 @@ public final class Tuner {
         let hasObjective = !(trials[i].reports[experiment.objectiveMetric] ?? []).isEmpty
         if a.stopped {
             trials[i].condition = "EarlyStopped"
-        } else if interrupted && a.process.exitStatus != 0 {
+        } else if interrupted && (a.process.exitStatus != 0 || !hasObjective) {
+            // Stopped by the interrupt (a trial that exits 0 on SIGTERM without its metric too).
             trials[i].condition = "Interrupted"
             trials[i].explanation = "stopped by the interrupt of the run (\(a.process.explanation ?? "exited"))"
         } else if a.process.exitStatus == 0 {
