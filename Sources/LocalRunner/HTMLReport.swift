@@ -158,24 +158,13 @@ public enum HTMLReport {
         let rows = trials.indices.filter { values[$0] != nil }
         guard !rows.isEmpty, !parameters.isEmpty else { return "<p>No trial has a value to plot yet.</p>\n" }
         // Per axis: a position in [0, 1] for each plotted trial, and the axis' end labels.
-        var axes: [(name: String, position: [Double], low: String, high: String)] = []
+        var axes: [Axis] = []
         for p in parameters {
-            let raw = rows.map { i in trials[i].assignments.first { $0.name == p.name }?.value ?? "" }
-            let log = p.feasibleSpace?.distribution == .logUniform || p.feasibleSpace?.distribution == .logNormal
-            let numbers = raw.map { ValueFormatting.parseDouble($0) }
-            if p.parameterType != .categorical, numbers.allSatisfy({ $0 != nil && (!log || $0! > 0) }) {
-                let v = numbers.map { log ? Glibc.log($0!) : $0! }
-                let lo = v.min()!, hi = v.max()!
-                axes.append((p.name, v.map { scale($0, lo, hi, 0, 1) }, label(numbers.compactMap { $0 }.min()!), label(numbers.compactMap { $0 }.max()!)))
-            } else {
-                let levels = (p.feasibleSpace?.list.isEmpty == false ? p.feasibleSpace!.list : Array(Set(raw)).sorted())
-                let index = raw.map { r in Double(levels.firstIndex(of: r) ?? 0) }
-                axes.append((p.name, index.map { scale($0, 0, Double(Swift.max(levels.count - 1, 1)), 0, 1) }, levels.first ?? "", levels.last ?? ""))
-            }
+            axes.append(axis(p, raw: rows.map { i in trials[i].assignments.first { $0.name == p.name }?.value ?? "" }))
         }
         let objective = rows.map { values[$0]! }
         let lo = objective.min()!, hi = objective.max()!
-        axes.append((e.objectiveMetric, objective.map { scale($0, lo, hi, 0, 1) }, label(lo), label(hi)))
+        axes.append(Axis(name: e.objectiveMetric, position: objective.map { scale($0, lo, hi, 0, 1) }, low: label(lo), high: label(hi)))
         let (l, r, t, b) = (margin.left, width - margin.right - 30, margin.top + 8, height - margin.bottom)
         let xs = axes.indices.map { scale(Double($0), 0, Double(Swift.max(axes.count - 1, 1)), l, r) }
         var s = svgOpen("parallel-coordinates")
@@ -196,6 +185,37 @@ public enum HTMLReport {
             s += "<title>\(escape(name)): \(escape(e.objectiveMetric)) = \(ValueFormatting.formatDouble(objective[j]))</title></polyline>"
         }
         return s + "</svg>\n"
+    }
+
+    /// One vertical axis of the parallel-coordinates chart.
+    struct Axis {
+        var name: String
+        /// Per plotted trial, in [0, 1] (0 at the bottom).
+        var position: [Double]
+        var low: String
+        var high: String
+    }
+
+    /// The axis of parameter `p` for the values `raw` (one per plotted trial): numbers between their
+    /// extremes (ln scale for LOG_UNIFORM and LOG_NORMAL), list values evenly spaced in list order.
+    static func axis(_ p: ParameterSpec, raw: [String]) -> Axis {
+        let distribution = p.feasibleSpace?.distribution
+        let log = distribution == .logUniform || distribution == .logNormal
+        var numbers: [Double] = []
+        for text in raw {
+            guard let v = ValueFormatting.parseDouble(text), !log || v > 0 else { break }
+            numbers.append(v)
+        }
+        if p.parameterType != .categorical, numbers.count == raw.count, let low = numbers.min(), let high = numbers.max() {
+            let scaled = numbers.map { log ? Glibc.log($0) : $0 }
+            let a = log ? Glibc.log(low) : low, b = log ? Glibc.log(high) : high
+            return Axis(name: p.name, position: scaled.map { scale($0, a, b, 0, 1) }, low: label(low), high: label(high))
+        }
+        var levels = p.feasibleSpace?.list ?? []
+        if levels.isEmpty { levels = Array(Set(raw)).sorted() }
+        let top = Double(Swift.max(levels.count - 1, 1))
+        let position = raw.map { r in scale(Double(levels.firstIndex(of: r) ?? 0), 0, top, 0, 1) }
+        return Axis(name: p.name, position: position, low: levels.first ?? "", high: levels.last ?? "")
     }
 
     /// Orange (quality 0, the worst) to blue (1, the best), as #rrggbb.
