@@ -247,10 +247,9 @@ public final class Tuner {
                 }
                 save()
             }
-            if active.isEmpty {
-                if stopLaunching || (rerun.isEmpty && trials.count >= experiment.maxTrialCount) { break }
-                continue
-            }
+            // Nothing runs after the launch phase: nothing more can be launched (budget, stop, or an
+            // algorithm that proposed nothing), so the run is over.
+            if active.isEmpty { break }
             for k in active.indices.reversed() {
                 let exited = active[k].process.poll()
                 let fromFile = active[k].metricsFile != nil
