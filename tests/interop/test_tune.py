@@ -358,3 +358,22 @@ def test_a_second_ctrl_c_kills_trials_that_ignore_sigterm(tmp_path):
     trials = json.loads((tmp_path / "r.json").read_text())["trials"]
     assert [t["condition"] for t in trials] == ["Interrupted", "Interrupted"]
     assert all("SIGKILL" in t["explanation"] or "Killed" in t["explanation"] for t in trials), trials
+
+
+def test_a_text_file_collector_reads_the_file_not_the_output(tmp_path):
+    script = ("import sys; x, y = map(float, sys.argv[1:3]); print('loss=999'); "
+              "open(sys.argv[4], 'w').write('epoch=1 loss=%s\\n' % (x * x + y * y))")
+    manifest = copy_experiment(tmp_path, "multi-document.yaml", [
+        ("  parallelTrialCount: 1\n", "  parallelTrialCount: 1\n  metricsCollectorSpec:\n    source:\n      fileSystemPath:\n"
+         "        path: /var/log/katib/metrics.log\n        kind: File\n        format: TEXT\n    collector:\n      kind: File\n"),
+        ("\"import sys; x, y = map(float, sys.argv[1:3]); print('loss=%s' % (x * x + y * y + (sys.argv[3] == 'sgd')))\"",
+         json.dumps(script)),
+        ("                  - ${trialParameters.optimizer}\n", "                  - ${trialParameters.optimizer}\n                  - /var/log/katib/metrics.log\n"),
+    ])
+    run = subprocess.run([BINARY, "tune", str(manifest), "--results", str(tmp_path / "r.json")], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    for t in json.loads((tmp_path / "r.json").read_text())["trials"]:
+        x, y = float(t["assignments"]["x"]), float(t["assignments"]["y"])
+        assert t["condition"] == "Succeeded" and t["reports"]["loss"] == [pytest.approx(x * x + y * y)], t
+        assert (tmp_path / "r.json.d" / t["name"] / "metrics" / "metrics.log").exists()
+        assert (tmp_path / "r.json.d" / t["name"] / "stdout.log").read_text() == "loss=999\n"
