@@ -9,7 +9,8 @@ import Algorithms
 ///
 /// 1. a summary (objective, algorithm, stop reason, conditions, the best trial);
 /// 2. the optimisation history: each trial's objective value in run order (`circle.trial-point`,
-///    coloured by condition) and the best value so far (`polyline.best-so-far`);
+///    coloured by condition) and the best value so far (`polyline.best-so-far`), on a log axis when
+///    the values are positive and span two decades or more (`ValueAxis`);
 /// 3. parallel coordinates: one axis per parameter and one for the objective, a line per trial with
 ///    a value (`polyline.pc-line`; numbers scaled between the observed extremes, on a log scale for
 ///    LOG_UNIFORM and LOG_NORMAL parameters; list values at evenly spaced positions), coloured from
@@ -112,18 +113,46 @@ public enum HTMLReport {
         return ValueFormatting.formatDouble((v * 1000).rounded() / 1000)
     }
 
-    /// Frame, horizontal grid and y labels of a chart over [lo, hi].
-    static func frame(_ lo: Double, _ hi: Double, xLabel: String, yLabel: String) -> String {
+    /// The vertical value axis of a chart: linear, or logarithmic when every value is positive and
+    /// they span at least two decades (losses often do, and a linear axis flattens the good ones).
+    struct ValueAxis {
+        let lo: Double
+        let hi: Double
+        let log: Bool
+
+        init(_ lo: Double, _ hi: Double) {
+            self.lo = lo
+            self.hi = hi
+            log = lo > 0 && hi / lo >= 100
+        }
+
+        /// The chart coordinate of v (bottom margin for lo, top for hi).
+        func y(_ v: Double) -> Double {
+            let (b, t) = (HTMLReport.height - HTMLReport.margin.bottom, HTMLReport.margin.top)
+            return log ? scale(Glibc.log10(v), Glibc.log10(lo), Glibc.log10(hi), b, t) : scale(v, lo, hi, b, t)
+        }
+
+        /// Five values from lo to hi, evenly spaced on the axis.
+        var ticks: [Double] {
+            (0...4).map { k in
+                let f = Double(k) / 4
+                return log ? Glibc.pow(10, Glibc.log10(lo) + f * (Glibc.log10(hi) - Glibc.log10(lo))) : lo + f * (hi - lo)
+            }
+        }
+    }
+
+    /// Frame, horizontal grid and y labels of a chart on `axis`.
+    static func frame(_ axis: ValueAxis, xLabel: String, yLabel: String) -> String {
         let (l, r, t, b) = (margin.left, width - margin.right, margin.top, height - margin.bottom)
         var s = "<line class=\"axis\" x1=\"\(l)\" y1=\"\(b)\" x2=\"\(r)\" y2=\"\(b)\"/><line class=\"axis\" x1=\"\(l)\" y1=\"\(t)\" x2=\"\(l)\" y2=\"\(b)\"/>"
-        for k in 0...4 {
-            let v = lo + (hi - lo) * Double(k) / 4
-            let y = format(scale(v, lo, hi, b, t))
+        for v in axis.ticks {
+            let y = format(axis.y(v))
             s += "<line class=\"grid\" x1=\"\(l)\" y1=\"\(y)\" x2=\"\(r)\" y2=\"\(y)\"/>"
             s += "<text x=\"\(format(l - 6))\" y=\"\(y)\" text-anchor=\"end\" dominant-baseline=\"middle\">\(escape(label(v)))</text>"
         }
         s += "<text x=\"\(format((l + r) / 2))\" y=\"\(format(height - 8))\" text-anchor=\"middle\">\(escape(xLabel))</text>"
-        s += "<text x=\"14\" y=\"\(format((t + b) / 2))\" text-anchor=\"middle\" transform=\"rotate(-90 14 \(format((t + b) / 2)))\">\(escape(yLabel))</text>"
+        let name = yLabel + (axis.log ? " (log scale)" : "")
+        s += "<text x=\"14\" y=\"\(format((t + b) / 2))\" text-anchor=\"middle\" transform=\"rotate(-90 14 \(format((t + b) / 2)))\">\(escape(name))</text>"
         return s
     }
 
@@ -134,16 +163,17 @@ public enum HTMLReport {
     static func history(_ trials: [LocalTrial], _ values: [Double?], metric: String, better: (Double, Double) -> Bool) -> String {
         let points = values.enumerated().compactMap { i, v in v.map { (i, $0) } }
         guard let lo = points.map(\.1).min(), let hi = points.map(\.1).max() else { return "<p>No trial reported \(escape(metric)) yet.</p>\n" }
-        let (l, r, t, b) = (margin.left, width - margin.right, margin.top, height - margin.bottom)
+        let (l, r) = (margin.left, width - margin.right)
         let n = Swift.max(trials.count - 1, 1)
-        var s = svgOpen("history") + frame(lo, hi, xLabel: "trial (run order)", yLabel: metric)
+        let axis = ValueAxis(lo, hi)
+        var s = svgOpen("history") + frame(axis, xLabel: "trial (run order)", yLabel: metric)
         var bestSoFar: Double? = nil
         var line: [String] = []
         for (i, v) in points {
-            let x = format(scale(Double(i), 0, Double(n), l, r)), y = format(scale(v, lo, hi, b, t))
+            let x = format(scale(Double(i), 0, Double(n), l, r)), y = format(axis.y(v))
             let counts = trials[i].condition == "Succeeded" || trials[i].condition == "EarlyStopped"
             if counts && (bestSoFar == nil || better(v, bestSoFar!)) { bestSoFar = v }
-            if let best = bestSoFar { line.append("\(x),\(format(scale(best, lo, hi, b, t)))") }
+            if let best = bestSoFar { line.append("\(x),\(format(axis.y(best)))") }
             let colour = conditionColours[trials[i].condition] ?? "#6b7280"
             s += "<circle class=\"trial-point\" data-trial=\"\(escape(trials[i].name))\" cx=\"\(x)\" cy=\"\(y)\" r=\"4\" fill=\"\(colour)\">"
             s += "<title>\(escape(trials[i].name)): \(escape(metric)) = \(ValueFormatting.formatDouble(v)) (\(escape(trials[i].condition)))</title></circle>"
@@ -235,13 +265,14 @@ public enum HTMLReport {
         let all = series.flatMap { $0.reports[metric]! }
         guard let lo = all.min(), let hi = all.max() else { return "<p>No intermediate reports yet.</p>\n" }
         let steps = series.map { $0.reports[metric]!.count }.max()!
-        let (l, r, t, b) = (margin.left, width - margin.right, margin.top, height - margin.bottom)
-        var s = svgOpen("intermediate") + frame(lo, hi, xLabel: "report", yLabel: metric)
+        let (l, r) = (margin.left, width - margin.right)
+        let axis = ValueAxis(lo, hi)
+        var s = svgOpen("intermediate") + frame(axis, xLabel: "report", yLabel: metric)
         for t0 in series {
             let colour = conditionColours[t0.condition] ?? "#6b7280"
             let values = t0.reports[metric]!
             let points = values.enumerated().map { k, v in
-                "\(format(scale(Double(k), 0, Double(Swift.max(steps - 1, 1)), l, r))),\(format(scale(v, lo, hi, b, t)))"
+                "\(format(scale(Double(k), 0, Double(Swift.max(steps - 1, 1)), l, r))),\(format(axis.y(v)))"
             }.joined(separator: " ")
             s += "<polyline class=\"curve\" data-trial=\"\(escape(t0.name))\" stroke=\"\(colour)\" points=\"\(points)\">"
             s += "<title>\(escape(t0.name)) (\(escape(t0.condition))): \(values.count) reports, last \(ValueFormatting.formatDouble(values.last!))</title></polyline>"

@@ -179,6 +179,17 @@ import SuggestionAPI
         #expect(CSVExport.field("two\nlines") == "\"two\nlines\"")
     }
 
+    @Test func reportAxesTurnLogarithmicForValuesSpanningDecades() {
+        let linear = HTMLReport.ValueAxis(0.2, 2.8)
+        #expect(!linear.log)
+        for (a, b) in zip(linear.ticks, [0.2, 0.85, 1.5, 2.15, 2.8]) { #expect(abs(a - b) < 1e-12) }
+        let log = HTMLReport.ValueAxis(0.001, 10)
+        #expect(log.log)
+        #expect(abs(log.ticks[2] - 0.1) < 1e-12, "the middle tick is the geometric mean")
+        #expect(log.y(0.001) == HTMLReport.height - HTMLReport.margin.bottom && log.y(10) == HTMLReport.margin.top)
+        #expect(!HTMLReport.ValueAxis(-1, 1000).log, "not with a value at or below zero")
+    }
+
     @Test func indentedJSONParsesBackToTheSameValue() throws {
         let value = JSONValue.object([("a", .array([.number("1"), .string("x\"y")])), ("b", .object([])),
                                       ("c", .array([.object([("d", .null)]), .bool(true)])), ("e", .array([]))])
