@@ -56,6 +56,39 @@ indirect enum FieldShape: Sendable {
         ]),
     ])
 
+    /// The fields of a Kubernetes container (core/v1 Container), checked in every `containers` and
+    /// `initContainers` list of the trial's manifest (a misspelt `comand:` or `evn:` would otherwise
+    /// run the trial without it).
+    static let containerFields: Set<String> = [
+        "name", "image", "command", "args", "workingDir", "ports", "envFrom", "env", "resources", "resizePolicy",
+        "restartPolicy", "volumeMounts", "volumeDevices", "livenessProbe", "readinessProbe", "startupProbe", "lifecycle",
+        "terminationMessagePath", "terminationMessagePolicy", "imagePullPolicy", "securityContext", "stdin", "stdinOnce", "tty",
+    ]
+
+    /// Unknown container fields anywhere under `value` (paths in document order).
+    static func unknownContainerFields(_ value: JSONValue, path: String) -> [String] {
+        switch value {
+        case .object(let members):
+            var out: [String] = []
+            for (key, child) in members {
+                let childPath = path.isEmpty ? key : path + "." + key
+                if key == "containers" || key == "initContainers", let items = child.arrayValue {
+                    for (i, item) in items.enumerated() {
+                        guard case .object(let fields) = item else { continue }
+                        for (field, _) in fields where !containerFields.contains(field) { out.append("\(childPath)[\(i)].\(field)") }
+                    }
+                } else {
+                    out += unknownContainerFields(child, path: childPath)
+                }
+            }
+            return out
+        case .array(let items):
+            return items.enumerated().flatMap { i, item in unknownContainerFields(item, path: path + "[\(i)]") }
+        default:
+            return []
+        }
+    }
+
     /// Fields of `value` this shape does not know (with their paths, in document order) and the
     /// cluster-only fields it has.
     func check(_ value: JSONValue, path: String = "") -> (unknown: [String], clusterOnly: [String]) {

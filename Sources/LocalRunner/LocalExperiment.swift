@@ -53,7 +53,10 @@ public struct LocalExperiment: Sendable {
         guard root["kind"]?.stringValue == "Experiment" else { throw fail("the manifest is not a Katib Experiment (kind: \(root["kind"]?.stringValue ?? "missing"))") }
         if let v = root["apiVersion"]?.stringValue, v != "kubeflow.org/v1beta1" { warnings.append("apiVersion \(v) read as kubeflow.org/v1beta1") }
         let fields = FieldShape.experiment.check(root)
-        let unknown = fields.unknown.map { path in "unknown field \(path)" + (lines[path].map { " (line \($0))" } ?? "") }
+        let containerPaths = root["spec"]?["trialTemplate"]?["trialSpec"].map {
+            FieldShape.unknownContainerFields($0, path: "spec.trialTemplate.trialSpec")
+        } ?? []
+        let unknown = (fields.unknown + containerPaths).map { path in "unknown field \(path)" + (lines[path].map { " (line \($0))" } ?? "") }
         if strict && !unknown.isEmpty {
             throw fail(unknown.joined(separator: "; ") + " (--strict; Katib's CRD has no such fields, check the spelling)")
         }

@@ -128,6 +128,28 @@ import SuggestionAPI
                 throws: { ($0 as? RPCError)?.message.contains("parameter extra is assigned but no trialTemplate.trialParameters entry references it") == true })
     }
 
+    @Test func misspeltContainerFieldsAreReportedWithTheirLine() throws {
+        let spec = """
+              apiVersion: batch/v1
+              kind: Job
+              spec:
+                template:
+                  spec:
+                    containers:
+                      - name: main
+                        command: [run, "${trialParameters.lr}"]
+                        evn:
+                          - name: A
+                            value: "1"
+        """
+        let text = Self.manifest(spec)
+        let line = text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("evn:") }! + 1
+        let e = try LocalExperiment.load(try YAML.documents(text))
+        #expect(e.warnings.contains { $0.hasPrefix("unknown field spec.trialTemplate.trialSpec.spec.template.spec.containers[0].evn (line \(line))") })
+        #expect(performing: { _ = try LocalExperiment.load(try YAML.documents(text), strict: true) },
+                throws: { ($0 as? RPCError)?.message.contains("containers[0].evn") == true })
+    }
+
     @Test func argsWithoutACommandAreExplained() {
         let spec = """
               apiVersion: batch/v1
