@@ -48,7 +48,12 @@ public enum YAML {
                 guard yaml_parser_parse(&parser, &event) == 1 else {
                     let problem = parser.problem.map { String(cString: $0) } ?? "invalid YAML"
                     let context = parser.context.map { " " + String(cString: $0) } ?? ""
-                    throw ParseError(line: Int(parser.problem_mark.line) + 1, message: problem + context)
+                    let line = Int(parser.problem_mark.line) + 1
+                    // The commonest cause of libyaml's "cannot start any token": a tab in the indentation.
+                    let indentation = text.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(line - 1).first?
+                        .prefix { $0 == " " || $0 == "\t" } ?? ""
+                    let hint = indentation.contains("\t") ? " (this line is indented with a tab; YAML allows only spaces)" : ""
+                    throw ParseError(line: line, message: problem + context + hint)
                 }
                 defer { yaml_event_delete(&event) }
                 if event.type == YAML_STREAM_END_EVENT { break }

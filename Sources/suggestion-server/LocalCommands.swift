@@ -90,7 +90,7 @@ enum LocalCommands {
                 guard let n = Int(p), n >= 1 else { return fail("--parallel must be a positive integer") }
                 parallel = n
             }
-            let base = path.hasSuffix(".yaml") ? String(path.dropLast(5)) : path.hasSuffix(".yml") ? String(path.dropLast(4)) : path
+            let base = [".yaml", ".yml", ".json"].first(where: path.hasSuffix).map { String(path.dropLast($0.count)) } ?? path
             let results = options["--results"] ?? base + ".results.json"
             let tuner = Tuner(experiment: experiment, directory: directory, resultsPath: results, parallel: parallel,
                               quiet: flags.contains("--quiet"))

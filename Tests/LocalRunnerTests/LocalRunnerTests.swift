@@ -93,6 +93,11 @@ import SuggestionAPI
         #expect(documents[1].line == 3)
     }
 
+    @Test func aTabInTheIndentationIsNamed() {
+        #expect(performing: { _ = try YAML.documents("kind: Experiment\nspec:\n\tmaxTrialCount: 2\n") },
+                throws: { ($0 as? YAML.ParseError)?.line == 3 && ($0 as? YAML.ParseError)?.message.contains("indented with a tab") == true })
+    }
+
     @Test func aliasesCannotBlowUp() {
         var text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
         for i in 1..<8 { text += "a\(i): &a\(i) [" + Array(repeating: "*a\(i - 1)", count: 10).joined(separator: ", ") + "]\n" }
