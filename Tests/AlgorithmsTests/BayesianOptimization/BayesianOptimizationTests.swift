@@ -33,16 +33,22 @@ import SuggestionAPI
         for (a, b) in zip(ours, sk) { #expect(abs(a - b) < 1e-9, "\(a) vs \(b)") }
     }
 
-    @Test func gradientMatchesFiniteDifferences() throws {
-        let theta = [Math.ln(0.25), Math.ln(1.5), Math.ln(0.8), Math.ln(0.05)]
-        let r = try #require(GaussianProcess.logMarginalLikelihood(Self.X, Self.y, theta))
+    /// The gradient `objective` returns at θ against central differences (step 1e-6).
+    static func expectGradientMatchesFiniteDifferences(_ theta: [Double],
+                                                       _ objective: ([Double]) -> (value: Double, gradient: [Double])?) throws {
+        let r = try #require(objective(theta))
         for k in 0..<theta.count {
             var up = theta, down = theta
             up[k] += 1e-6
             down[k] -= 1e-6
-            let numeric = (GaussianProcess.logMarginalLikelihood(Self.X, Self.y, up)!.value
-                - GaussianProcess.logMarginalLikelihood(Self.X, Self.y, down)!.value) / 2e-6
+            let numeric = (try #require(objective(up)).value - (try #require(objective(down))).value) / 2e-6
             #expect(abs(numeric - r.gradient[k]) < 1e-6, "θ\(k): \(numeric) vs \(r.gradient[k])")
+        }
+    }
+
+    @Test func gradientMatchesFiniteDifferences() throws {
+        try Self.expectGradientMatchesFiniteDifferences([Math.ln(0.25), Math.ln(1.5), Math.ln(0.8), Math.ln(0.05)]) {
+            GaussianProcess.logMarginalLikelihood(Self.X, Self.y, $0)
         }
     }
 
@@ -56,15 +62,8 @@ import SuggestionAPI
     }
 
     @Test func posteriorGradientMatchesFiniteDifferences() throws {
-        let theta = [Math.ln(0.05), Math.ln(3), Math.ln(0.8), Math.ln(0.05)]
-        let r = try #require(GaussianProcess.logPosterior(Self.X, Self.y, theta))
-        for k in 0..<theta.count {
-            var up = theta, down = theta
-            up[k] += 1e-6
-            down[k] -= 1e-6
-            let numeric = (GaussianProcess.logPosterior(Self.X, Self.y, up)!.value
-                - GaussianProcess.logPosterior(Self.X, Self.y, down)!.value) / 2e-6
-            #expect(abs(numeric - r.gradient[k]) < 1e-6, "θ\(k): \(numeric) vs \(r.gradient[k])")
+        try Self.expectGradientMatchesFiniteDifferences([Math.ln(0.05), Math.ln(3), Math.ln(0.8), Math.ln(0.05)]) {
+            GaussianProcess.logPosterior(Self.X, Self.y, $0)
         }
     }
 
