@@ -73,7 +73,10 @@ ALGORITHMS = {
     "hyperband": ("hyperband", [("r_l", str(R)), ("resource_name", "epochs")]),
     "asha": ("asha", [("resource_name", "epochs")]),
     "bohb": ("bohb", [("r_l", str(R)), ("resource_name", "epochs")]),
+    # bohb's engine with its model switched off: what the density model adds or costs.
+    "bohb (random_fraction 1)": ("bohb", [("r_l", str(R)), ("resource_name", "epochs"), ("random_fraction", "1")]),
 }
+OPTUNA = ["optuna random + HyperbandPruner", "optuna TPE + HyperbandPruner"]
 
 
 def run_ours(stub, algorithm, settings, seed):
@@ -136,7 +139,13 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--binary", default=None)
+    ap.add_argument("--algorithms", default=",".join([a for a in ALGORITHMS if "random_fraction" not in a] + OPTUNA),
+                    help="comma-separated rows to run (default: all but the bohb variant), from: " + ", ".join(list(ALGORITHMS) + OPTUNA))
     args = ap.parse_args()
+    chosen = [a.strip() for a in args.algorithms.split(",") if a.strip()]
+    unknown = [a for a in chosen if a not in ALGORITHMS and a not in OPTUNA]
+    if unknown:
+        ap.error(f"unknown rows: {unknown}")
     if args.binary:
         conftest.BINARY = args.binary
     server = conftest.Server()
@@ -145,11 +154,13 @@ def main():
         with server.channel(conftest.BIG) as ch:
             stub = api_pb2_grpc.SuggestionStub(ch)
             for label, (algorithm, settings) in ALGORITHMS.items():
-                results[label] = [run_ours(stub, algorithm, settings, s) for s in range(args.seeds)]
+                if label in chosen:
+                    results[label] = [run_ours(stub, algorithm, settings, s) for s in range(args.seeds)]
     finally:
         server.stop()
-    results["optuna random + HyperbandPruner"] = [run_optuna("random", s) for s in range(args.seeds)]
-    results["optuna TPE + HyperbandPruner"] = [run_optuna("tpe", s) for s in range(args.seeds)]
+    for label, sampler in zip(OPTUNA, ["random", "tpe"]):
+        if label in chosen:
+            results[label] = [run_optuna(sampler, s) for s in range(args.seeds)]
     print(f"multi-fidelity Branin (min 0.397887), R = {R}, budget B = {BUDGET} epochs, {args.seeds} seeds; "
           "median true value of the incumbent (best reported at full resource)")
     print(f"{'algorithm':34s}" + "".join(f"{f'{int(s * 100)}% of B':>12s}" for s in SHARES))

@@ -233,11 +233,11 @@ public final class Tuner {
                         for pa in reply.parameterAssignments {
                             let name = pa.trialName.isEmpty ? "\(experiment.name)-\(String(trials.count, radix: 36))" : pa.trialName
                             // A template that cannot take these assignments stops the run before the trial exists.
-                            _ = try experiment.resolved(assignments: pa.assignments, trialName: name, labels: pa.labels)
+                            let resolved = try experiment.resolved(assignments: pa.assignments, trialName: name, labels: pa.labels)
                             var trial = LocalTrial(name: name, condition: "Running", assignments: pa.assignments, reports: [:])
                             trial.labels = pa.labels
                             trials.append(trial)
-                            active.append(try await launch(trials.count - 1, stopping))
+                            active.append(try await launch(trials.count - 1, stopping, resolved: resolved))
                         }
                     } catch let e where e.code == .failedPrecondition {
                         // Katib ends the experiment when the algorithm has nothing left (grid exhausted).
@@ -280,10 +280,14 @@ public final class Tuner {
         return result
     }
 
-    /// Starts trial `i` (its name and assignments are set).
-    func launch(_ i: Int, _ stopping: (any StoppingAlgorithm, Settings)?) async throws(RPCError) -> Active {
+    /// Starts trial `i` (its name and assignments are set), with its template already substituted
+    /// when the caller has done it (`resolved`).
+    func launch(_ i: Int, _ stopping: (any StoppingAlgorithm, Settings)?,
+                resolved: (command: [String], environment: [String: String])? = nil) async throws(RPCError) -> Active {
         let name = trials[i].name
-        var (command, environment) = try experiment.resolved(assignments: trials[i].assignments, trialName: name, labels: trials[i].labels)
+        var (command, environment) = if let resolved { resolved } else {
+            try experiment.resolved(assignments: trials[i].assignments, trialName: name, labels: trials[i].labels)
+        }
         let rules = try await earlyStoppingRules(stopping)
         let trialDirectory = (runDirectory ?? directory + "/.tune") + "/" + TrialLog.safeName(name)
         let log = TrialLog(directory: trialDirectory)

@@ -34,6 +34,20 @@ import SuggestionAPI
         """
     }
 
+    /// A batch/v1 Job trialSpec (indented for `manifest`) with one container `main` holding
+    /// `container` (YAML lines at the container's level) and optional `metadata` lines.
+    static func job(_ container: [String], metadata: [String] = []) -> String {
+        var text = "      apiVersion: batch/v1\n      kind: Job\n"
+        if !metadata.isEmpty { text += "      metadata:\n" + metadata.map { "        \($0)\n" }.joined() }
+        text += "      spec:\n        template:\n          spec:\n            containers:\n              - name: main\n"
+        return text + container.map { "                \($0)\n" }.joined()
+    }
+
+    /// `body` throws an RPCError whose message contains `fragment`.
+    static func expectRefused(_ fragment: String, _ body: () throws -> Void) {
+        #expect(performing: body, throws: { ($0 as? RPCError)?.message.contains(fragment) == true })
+    }
+
     static func replicas(_ kind: String, _ field: String, _ roles: [String]) -> String {
         var text = "      apiVersion: kubeflow.org/v1\n      kind: \(kind)\n      spec:\n        \(field):\n"
         for role in roles {
@@ -83,29 +97,15 @@ import SuggestionAPI
     @Test func argoAndTektonTrialsAreRefusedWithAReason() {
         for kind in ["Workflow", "PipelineRun"] {
             let spec = "      apiVersion: argoproj.io/v1alpha1\n      kind: \(kind)\n      spec: {}\n"
-            #expect(performing: { _ = try LocalExperiment.load(try YAML.parse(Self.manifest(spec))) },
-                    throws: { ($0 as? RPCError)?.message.contains("cannot run locally") == true })
+            Self.expectRefused("cannot run locally") { _ = try LocalExperiment.load(try YAML.parse(Self.manifest(spec))) }
         }
     }
 
     @Test func katibMetadataSubstitutions() throws {
         // As Katib's trial generator: trialParameters whose reference is ${trialSpec.…} take the
         // trial's metadata (labels and annotations from the trialSpec's metadata).
-        let spec = """
-              apiVersion: batch/v1
-              kind: Job
-              metadata:
-                labels:
-                  custom-key: custom-label
-                annotations:
-                  custom-key: custom-annotation
-              spec:
-                template:
-                  spec:
-                    containers:
-                      - name: main
-                        command: [run, "${trialParameters.lr}", "${trialParameters.name}", "${trialParameters.ns}", "${trialParameters.kind}", "${trialParameters.api}", "${trialParameters.label}", "${trialParameters.note}", "${trialSpec.Name}"]
-        """
+        let spec = Self.job(["command: [run, \"${trialParameters.lr}\", \"${trialParameters.name}\", \"${trialParameters.ns}\", \"${trialParameters.kind}\", \"${trialParameters.api}\", \"${trialParameters.label}\", \"${trialParameters.note}\", \"${trialSpec.Name}\"]"],
+                            metadata: ["labels:", "  custom-key: custom-label", "annotations:", "  custom-key: custom-annotation"])
         let references = [("name", "${trialSpec.Name}"), ("ns", "${trialSpec.Namespace}"), ("kind", "${trialSpec.Kind}"),
                           ("api", "${trialSpec.APIVersion}"), ("label", "${trialSpec.Labels[custom-key]}"),
                           ("note", "${trialSpec.Annotations[custom-key]}")]
@@ -119,63 +119,31 @@ import SuggestionAPI
         for (bad, says) in [("${trialSpec.Labels[nope]}", "metadata.labels has no nope"), ("${trialSpec.Annotations[x]}", "annotations has no x"),
                             ("${trialSpec.Uid}", "is not trial metadata")] {
             let broken = try load(spec, references.replacingAll("${trialSpec.Kind}", with: bad))
-            #expect(performing: { _ = try broken.resolved(assignments: [ParameterAssignment(name: "lr", value: "1")], trialName: "t", labels: [:]) },
-                    throws: { ($0 as? RPCError)?.message.contains(says) == true })
+            Self.expectRefused(says) { _ = try broken.resolved(assignments: [ParameterAssignment(name: "lr", value: "1")], trialName: "t", labels: [:]) }
         }
         // Every assignment must be referenced, as Katib requires.
-        #expect(performing: { _ = try e.resolved(assignments: [ParameterAssignment(name: "lr", value: "1"), ParameterAssignment(name: "extra", value: "2")],
-                                                 trialName: "t", labels: [:]) },
-                throws: { ($0 as? RPCError)?.message.contains("parameter extra is assigned but no trialTemplate.trialParameters entry references it") == true })
+        Self.expectRefused("parameter extra is assigned but no trialTemplate.trialParameters entry references it") {
+            _ = try e.resolved(assignments: [ParameterAssignment(name: "lr", value: "1"), ParameterAssignment(name: "extra", value: "2")],
+                               trialName: "t", labels: [:])
+        }
     }
 
     @Test func misspeltContainerFieldsAreReportedWithTheirLine() throws {
-        let spec = """
-              apiVersion: batch/v1
-              kind: Job
-              spec:
-                template:
-                  spec:
-                    containers:
-                      - name: main
-                        command: [run, "${trialParameters.lr}"]
-                        evn:
-                          - name: A
-                            value: "1"
-        """
+        let spec = Self.job(["command: [run, \"${trialParameters.lr}\"]", "evn:", "  - name: A", "    value: \"1\""])
         let text = Self.manifest(spec)
         let line = text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("evn:") }! + 1
         let e = try LocalExperiment.load(try YAML.documents(text))
         #expect(e.warnings.contains { $0.hasPrefix("unknown field spec.trialTemplate.trialSpec.spec.template.spec.containers[0].evn (line \(line))") })
-        #expect(performing: { _ = try LocalExperiment.load(try YAML.documents(text), strict: true) },
-                throws: { ($0 as? RPCError)?.message.contains("containers[0].evn") == true })
+        Self.expectRefused("containers[0].evn") { _ = try LocalExperiment.load(try YAML.documents(text), strict: true) }
     }
 
     @Test func argsWithoutACommandAreExplained() {
-        let spec = """
-              apiVersion: batch/v1
-              kind: Job
-              spec:
-                template:
-                  spec:
-                    containers:
-                      - name: main
-                        args: [--job_type=Train, "--lr=${trialParameters.lr}"]
-        """
-        #expect(performing: { _ = try LocalExperiment.load(try YAML.parse(Self.manifest(spec))) },
-                throws: { ($0 as? RPCError)?.message.contains("args but no command") == true })
+        let spec = Self.job(["args: [--job_type=Train, \"--lr=${trialParameters.lr}\"]"])
+        Self.expectRefused("args but no command") { _ = try LocalExperiment.load(try YAML.parse(Self.manifest(spec))) }
     }
 
     @Test func fileCollectorIsReadFromItsPath() throws {
-        let spec = """
-              apiVersion: batch/v1
-              kind: Job
-              spec:
-                template:
-                  spec:
-                    containers:
-                      - name: main
-                        command: [run, --log=/var/log/katib/m.json]
-        """
+        let spec = Self.job(["command: [run, --log=/var/log/katib/m.json]"])
         let collector = """
           metricsCollectorSpec:
             source:
@@ -188,8 +156,7 @@ import SuggestionAPI
         let e = try LocalExperiment.load(try YAML.parse(Self.manifest(spec, extra: collector)))
         #expect(e.metricsFile == "/var/log/katib/m.json" && e.metricsFileFormat == "JSON")
         let bad = collector.replacingAll("format: JSON", with: "format: XML")
-        #expect(performing: { _ = try LocalExperiment.load(try YAML.parse(Self.manifest(spec, extra: bad))) },
-                throws: { ($0 as? RPCError)?.message.contains("TEXT or JSON") == true })
+        Self.expectRefused("TEXT or JSON") { _ = try LocalExperiment.load(try YAML.parse(Self.manifest(spec, extra: bad))) }
     }
 }
 
