@@ -1,0 +1,22 @@
+
+ç
+expß
+©
+
+lr
+0.10.001"0.001(
+
+momentum
+0.90.5"0.1(
+
+layers
+82"2(
+
+batch321664(
+
+optsgdadamftrl(
+
+epochs	
+271(accuracy
+asha
+resource_nameepochs(0( (
