@@ -1,5 +1,6 @@
 /// The algorithms this module implements, by `algorithm_name`. Adding an algorithm = one `Sampler`
-/// file plus one entry here; the conformance suite then covers it automatically.
+/// file (or folder) plus one entry here; the conformance suite then covers it automatically (NAS
+/// algorithms, which read nas_config, have their own tests).
 public enum AlgorithmRegistry {
     public static let samplers: [any Sampler] = [
         GridSampler(),
@@ -13,23 +14,15 @@ public enum AlgorithmRegistry {
         SobolSampler(),
         CMAESSampler(),
         BayesianOptimizationSampler(),
-    ]
-
-    /// The neural-architecture-search algorithms (input: nas_config instead of parameter specs).
-    public static let nas: [any NASAlgorithm] = [
         DARTSAlgorithm(),
         ENASAlgorithm(),
     ]
 
     /// Every registered algorithm name, sorted.
-    public static var names: [String] { (samplers.map(\.name) + nas.map(\.name)).sorted() }
+    public static var names: [String] { samplers.map(\.name).sorted() }
 
-    /// The names of the samplers (the algorithms the conformance suite covers), sorted.
-    public static var samplerNames: [String] { samplers.map(\.name).sorted() }
-
-    public static func nasAlgorithm(named name: String) -> (any NASAlgorithm)? {
-        nas.first { $0.name == name }
-    }
+    /// The algorithms that search parameter specs (those the conformance suite covers), sorted.
+    public static var samplerNames: [String] { samplers.filter { $0.input == .parameters }.map(\.name).sorted() }
 
     public static func sampler(named name: String) -> (any Sampler)? {
         samplers.first { $0.name == name }

@@ -39,51 +39,25 @@ public struct AlgorithmService: SuggestionService {
 
     /// The body of ValidateAlgorithmSettings: every check GetSuggestions makes before suggesting.
     public func validate(_ experiment: Experiment?) throws(RPCError) {
-        if try resolveNAS(experiment) != nil { return }
         _ = try resolve(experiment)
-    }
-
-    /// For a NAS algorithm name: the algorithm and its validated problem; nil for other names.
-    public func resolveNAS(_ experiment: Experiment?) throws(RPCError) -> (any NASAlgorithm, NASProblem)? {
-        guard let experiment, let spec = experiment.spec,
-              let algorithm = AlgorithmRegistry.nasAlgorithm(named: spec.algorithm?.algorithmName ?? "") else { return nil }
-        try Self.checkExperimentName(experiment.name)
-        guard servedAlgorithmNames.contains(algorithm.name) else {
-            throw .invalidArgument("algorithm \(algorithm.name) is not enabled on this server; this server serves: " + servedAlgorithmNames.joined(separator: ", "))
-        }
-        let rawSettings = spec.algorithm?.algorithmSettings ?? []
-        let settings = try algorithm.parseSettings(rawSettings)
-        let (layers, inputs, outputs, operations) = try NASValidation.parse(
-            experiment, requireGraphSizes: algorithm.needsGraphSizes, parameterlessSkip: algorithm.name == "darts")
-        let objective = Objective(metricName: spec.objective?.objectiveMetricName ?? "",
-                                  direction: ObjectiveDirection(spec.objective?.type ?? .unknown))
-        let randomState = rawSettings.last { $0.name == "random_state" }.flatMap { Int64(ValueFormatting.trimSpaces($0.value)) }
-        let problem = NASProblem(experimentName: experiment.name, numLayers: layers, inputSizes: inputs, outputSizes: outputs,
-                                 operations: operations, settings: settings, objective: objective, settingsSeed: randomState)
-        try algorithm.validate(problem)
-        return (algorithm, problem)
     }
 
     /// The synchronous body of GetSuggestions (CPU-bound; the transport runs it off its event loops).
     public func suggestions(_ request: GetSuggestionsRequest) throws(RPCError) -> GetSuggestionsReply {
+        let (sampler, problem) = try resolveProblem(request.experiment)
+        return try Self.run(sampler, problem, request)
+    }
+
+    /// Validates (computing the sampler's plan), derives the seed, suggests, checks and formats.
+    /// Generic so that the sampler's `Plan` type is known; called with the registry's `any Sampler`.
+    static func run<S: Sampler>(_ sampler: S, _ problem: SearchProblem, _ request: GetSuggestionsRequest) throws(RPCError)
+        -> GetSuggestionsReply {
+        let plan = try sampler.validate(problem)
         let count = Int(request.currentRequestNumber)
-        if let (algorithm, problem) = try resolveNAS(request.experiment) {
-            try Self.checkCount(count)
-            var h = StableHasher()
-            h.combine("nas-seed")
-            h.combine(algorithm.name)
-            if let state = problem.settingsSeed { h.combine(state) } else { h.combine(problem.experimentName) }
-            for t in request.trials.map(\.name).sorted() { h.combine(t) }
-            h.combine(Int64(request.totalRequestNumber))
-            let lists = try algorithm.suggest(problem, trials: request.trials, count: count, seed: h.finalize())
-            guard lists.count == count else {
-                throw RPCError(.internalError, "algorithm \(algorithm.name) returned \(lists.count) suggestions instead of \(count)")
-            }
-            return GetSuggestionsReply(parameterAssignments: lists.map { GetSuggestionsReply.ParameterAssignments(assignments: $0) })
-        }
-        let (sampler, problem) = try resolve(request.experiment)
-        try Self.checkCount(count)
-        let history = TrialHistory(trials: request.trials, space: problem.space, objective: problem.objective)
+        try checkCount(count)
+        var kept: Set<String> = []
+        if case .nasConfig(_, _, let names) = sampler.input { kept = names }
+        let history = TrialHistory(trials: request.trials, space: problem.space, objective: problem.objective, keeping: kept)
         let seed = SeedDerivation.seed(
             algorithmName: problem.algorithmName, experimentName: problem.experimentName,
             randomState: problem.settings.randomState, history: history,
@@ -91,7 +65,7 @@ public struct AlgorithmService: SuggestionService {
         let context = SamplerContext(problem: problem, history: history, requestCount: count,
                                      totalRequestNumber: Int(request.totalRequestNumber), seed: seed)
         try Cancellation.check()
-        let output = try sampler.suggest(context)
+        let output = try sampler.suggest(context, plan: plan)
         guard output.suggestions.count == count else {
             throw RPCError(.internalError, "algorithm \(problem.algorithmName) returned \(output.suggestions.count) suggestions instead of \(count)")
         }
@@ -105,7 +79,7 @@ public struct AlgorithmService: SuggestionService {
             }
         }
         let assignments = output.suggestions.map { s in
-            GetSuggestionsReply.ParameterAssignments(assignments: problem.space.format(s.point),
+            GetSuggestionsReply.ParameterAssignments(assignments: problem.space.format(s.point) + s.assignments,
                                                      trialName: s.trialName, labels: s.labels)
         }
         let algorithm = output.state.isEmpty
@@ -133,8 +107,15 @@ public struct AlgorithmService: SuggestionService {
         }
     }
 
-    /// Validates an experiment and returns its sampler and typed problem.
+    /// Validates an experiment, the sampler's own checks included, and returns its sampler and typed problem.
     public func resolve(_ experiment: Experiment?) throws(RPCError) -> (any Sampler, SearchProblem) {
+        let (sampler, problem) = try resolveProblem(experiment)
+        _ = try sampler.validate(problem)
+        return (sampler, problem)
+    }
+
+    /// Every check but the sampler's own (`Sampler.validate`, which `run` makes once).
+    func resolveProblem(_ experiment: Experiment?) throws(RPCError) -> (any Sampler, SearchProblem) {
         guard let experiment else { throw .invalidArgument("the request has no experiment") }
         try Self.checkExperimentName(experiment.name)
         guard let spec = experiment.spec else { throw .invalidArgument("experiment \(experiment.name) has no spec") }
@@ -149,8 +130,16 @@ public struct AlgorithmService: SuggestionService {
         guard servedAlgorithmNames.contains(algorithmName) else {
             throw .invalidArgument("algorithm \(algorithmName) is not enabled on this server; \(served)")
         }
-        let settings = try sampler.settingsSchema.parse(spec.algorithm?.algorithmSettings ?? [])
-        let space = try SearchSpace.parse(spec.parameterSpecs?.parameters ?? [])
+        let settings = try sampler.settingsSchema.parse(spec.algorithm?.algorithmSettings ?? [], checkingRequired: false)
+        var space = SearchSpace(parameters: [])
+        var nas: NASSpace? = nil
+        switch sampler.input {
+        case .parameters:
+            space = try SearchSpace.parse(spec.parameterSpecs?.parameters ?? [])
+        case .nasConfig(let requiresGraphSizes, let parameterlessSkip, _):
+            nas = try NASValidation.parse(experiment, requireGraphSizes: requiresGraphSizes, parameterlessSkip: parameterlessSkip)
+        }
+        try sampler.settingsSchema.checkRequired(settings)
         guard spec.maxTrialCount >= 0 else {
             throw .invalidArgument("max_trial_count \(spec.maxTrialCount) is negative; it must be >= 0 (0 means no limit)")
         }
@@ -162,8 +151,7 @@ public struct AlgorithmService: SuggestionService {
         let problem = SearchProblem(
             experimentName: experiment.name, algorithmName: algorithmName, space: space, settings: settings,
             objective: objective, maxTrialCount: Int(spec.maxTrialCount),
-            parallelTrialCount: Int(spec.parallelTrialCount))
-        try sampler.validate(problem)
+            parallelTrialCount: Int(spec.parallelTrialCount), nas: nas)
         return (sampler, problem)
     }
 }

@@ -12,21 +12,21 @@
 ///    metric values are left out: a call retried
 ///    after a trial moved from RUNNING to SUCCEEDED gets the same answer;
 /// 5. `total_request_number` and `current_request_number`.
+///
+/// `experimentSeed` is the other entry: a seed that stays the same on every call of one experiment,
+/// for what must be rebuilt identically on each call (cmaes's generations from trial names, sobol's
+/// digital shift, enas's controller initialisation). It hashes the version tag, the discriminator
+/// `experiment`, the algorithm name, the caller's `purpose`, then `random_state` or the experiment
+/// name as above. Nothing else in the project may hash its own seed.
 public enum SeedDerivation {
     public static let version = "katib-swift-seed-v2"
 
-    public static func seed(algorithmName: String, experimentName: String, randomState: Int64?,
+    public static func seed(algorithmName: String, experimentName: String, randomState: Int?,
                             history: TrialHistory, currentRequestNumber: Int, totalRequestNumber: Int) -> UInt64 {
         var h = StableHasher()
         h.combine(version)
         h.combine(algorithmName)
-        if let randomState {
-            h.combine(UInt64(1))
-            h.combine(randomState)
-        } else {
-            h.combine(UInt64(0))
-            h.combine(experimentName)
-        }
+        combineSeedSource(&h, experimentName: experimentName, randomState: randomState)
         // `history.records` is already sorted by name, then assignments digest.
         h.combine(UInt64(history.records.count))
         for r in history.records {
@@ -36,5 +36,27 @@ public enum SeedDerivation {
         h.combine(Int64(totalRequestNumber))
         h.combine(Int64(currentRequestNumber))
         return h.finalize()
+    }
+
+    public static func experimentSeed(algorithmName: String, experimentName: String, randomState: Int?,
+                                      purpose: String) -> UInt64 {
+        var h = StableHasher()
+        h.combine(version)
+        h.combine("experiment")
+        h.combine(algorithmName)
+        h.combine(purpose)
+        combineSeedSource(&h, experimentName: experimentName, randomState: randomState)
+        return h.finalize()
+    }
+
+    /// Item 3: `random_state` when given, otherwise the experiment name.
+    private static func combineSeedSource(_ h: inout StableHasher, experimentName: String, randomState: Int?) {
+        if let randomState {
+            h.combine(UInt64(1))
+            h.combine(Int64(randomState))
+        } else {
+            h.combine(UInt64(0))
+            h.combine(experimentName)
+        }
     }
 }

@@ -63,6 +63,9 @@ public struct TrialRecord: Sendable, Hashable {
     /// A digest of the raw assignments that does not depend on their order: the sorted `StableHasher`
     /// digests of each (name, value) pair, hashed together. What `SeedDerivation` hashes.
     public var assignmentsDigest: UInt64
+    /// Raw assignments the algorithm asked to keep (`AlgorithmInput.nasConfig`'s `readsAssignments`),
+    /// by name; the last one wins when a name repeats. Empty for parameter samplers.
+    public var kept: [String: String] = [:]
 
     public var point: Point? { mapped?.point }
     public var isPending: Bool { state == .pending }
@@ -95,7 +98,8 @@ public struct TrialHistory: Sendable {
         self.records = records.sorted(by: TrialHistory.precedes)
     }
 
-    public init(trials: [Trial], space: SearchSpace, objective: Objective) {
+    /// - Parameter keeping: names of assignments to keep as text in `TrialRecord.kept`.
+    public init(trials: [Trial], space: SearchSpace, objective: Objective, keeping: Set<String> = []) {
         var records: [TrialRecord] = []
         records.reserveCapacity(trials.count)
         for trial in trials {
@@ -114,9 +118,13 @@ public struct TrialHistory: Sendable {
             case .failed, .killed, .metricsUnavailable, .unknown:
                 state = .failed
             }
-            records.append(TrialRecord(
+            var record = TrialRecord(
                 name: trial.name, condition: condition, state: state, mapped: space.map(assignments),
-                assignmentsDigest: Self.digest(assignments)))
+                assignmentsDigest: Self.digest(assignments))
+            if !keeping.isEmpty {
+                for a in assignments where keeping.contains(a.name) { record.kept[a.name] = a.value }
+            }
+            records.append(record)
         }
         self.init(records: records)
     }

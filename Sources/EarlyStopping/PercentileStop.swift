@@ -17,8 +17,8 @@ struct QuantileRule: Sendable {
     let p: Double
 
     func rules(_ context: StoppingContext) async throws(RPCError) -> [EarlyStoppingRule] {
-        let minTrials = Int(context.settings.integer("min_trials_required") ?? 3)
-        let startStep = Int(context.settings.integer("start_step") ?? 4)
+        let minTrials = context.settings[MedianStop.minTrials]
+        let startStep = context.settings[MedianStop.startStep]
         let succeeded = context.trials.filter { $0.status?.condition == .succeeded }.map(\.name)
         guard succeeded.count >= minTrials else { return [] }
         let fetched = try await fetchMeans(succeeded, metric: context.objectiveMetric, first: startStep, from: context.logs)
@@ -82,11 +82,11 @@ func fetchMeans(_ trials: [String], metric: String, first: Int, from source: any
 public struct MedianStop: StoppingAlgorithm {
     public init() {}
     public var name: String { "medianstop" }
-    public var settings: [SettingSpec] { [Self.minTrials, Self.startStep] }
+    public var settingsSchema: SettingsSchema { SettingsSchema(algorithm: name, specs: [Self.minTrials.spec, Self.startStep.spec]) }
 
-    static let minTrials = SettingSpec(name: "min_trials_required", kind: .integer(min: 1, max: 1_000_000), defaultValue: "3",
+    static let minTrials = Setting<Int>("min_trials_required", .integer(min: 1, max: 1_000_000), default: 3,
         help: "Succeeded trials needed before any rule is given.")
-    static let startStep = SettingSpec(name: "start_step", kind: .integer(min: 1, max: 1_000_000), defaultValue: "4",
+    static let startStep = Setting<Int>("start_step", .integer(min: 1, max: 1_000_000), default: 4,
         help: "Reports averaged per succeeded trial, and the report at which a running trial is checked.")
 
     public func rules(_ context: StoppingContext) async throws(RPCError) -> [EarlyStoppingRule] {
@@ -98,13 +98,15 @@ public struct MedianStop: StoppingAlgorithm {
 public struct PercentileStop: StoppingAlgorithm {
     public init() {}
     public var name: String { "percentile" }
-    public var settings: [SettingSpec] {
-        [MedianStop.minTrials, MedianStop.startStep,
-         SettingSpec(name: "percentile", kind: .real(min: 0, max: 100, minOpen: true, maxOpen: true), defaultValue: "50",
-                     help: "Stop a trial whose objective is among the worst `percentile` percent of the succeeded trials' averages.")]
+    public var settingsSchema: SettingsSchema {
+        SettingsSchema(algorithm: name, specs: [MedianStop.minTrials.spec, MedianStop.startStep.spec, Self.percentile.spec])
     }
 
+    static let percentile = Setting<Double>(
+        "percentile", .real(min: 0, max: 100, minOpen: true, maxOpen: true), default: 50,
+        help: "Stop a trial whose objective is among the worst `percentile` percent of the succeeded trials' averages.")
+
     public func rules(_ context: StoppingContext) async throws(RPCError) -> [EarlyStoppingRule] {
-        try await QuantileRule(p: (context.settings.real("percentile") ?? 50) / 100).rules(context)
+        try await QuantileRule(p: context.settings[Self.percentile] / 100).rules(context)
     }
 }

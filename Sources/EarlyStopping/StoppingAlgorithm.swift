@@ -29,7 +29,7 @@ public struct StoppingContext: Sendable {
 /// stateless: the rules are a function of the request and the logs the source returns.
 public protocol StoppingAlgorithm: Sendable {
     var name: String { get }
-    var settings: [SettingSpec] { get }
+    var settingsSchema: SettingsSchema { get }
     /// Relations between settings that the schema cannot state; INVALID_ARGUMENT when violated.
     func validate(_ settings: Settings) throws(RPCError)
     func rules(_ context: StoppingContext) async throws(RPCError) -> [EarlyStoppingRule]
@@ -37,7 +37,6 @@ public protocol StoppingAlgorithm: Sendable {
 
 extension StoppingAlgorithm {
     public func validate(_ settings: Settings) throws(RPCError) {}
-    public var schema: SettingsSchema { SettingsSchema(algorithm: name, specs: settings) }
 }
 
 public enum StoppingAlgorithms {
@@ -58,7 +57,7 @@ public enum StoppingAlgorithms {
     public static func parse(_ spec: EarlyStoppingSpec?) throws(RPCError) -> (any StoppingAlgorithm, Settings) {
         guard let spec else { throw .invalidArgument("early_stopping is missing: set its algorithm_name (one of \(names.joined(separator: ", ")))") }
         let algorithm = try named(spec.algorithmName)
-        let settings = try algorithm.schema.parse(spec.algorithmSettings.map { AlgorithmSetting(name: $0.name, value: $0.value) })
+        let settings = try algorithm.settingsSchema.parse(spec.algorithmSettings.map { AlgorithmSetting(name: $0.name, value: $0.value) })
         try algorithm.validate(settings)
         return (algorithm, settings)
     }

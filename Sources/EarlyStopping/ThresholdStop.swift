@@ -8,26 +8,24 @@ import Algorithms
 public struct ThresholdStop: StoppingAlgorithm {
     public init() {}
     public var name: String { "threshold" }
-    public var settings: [SettingSpec] {
-        [SettingSpec(name: "value", kind: .real(), help: "The threshold (required)."),
-         SettingSpec(name: "metric", kind: .text, help: "Metric the rule tests (default: the objective metric)."),
-         SettingSpec(name: "comparison", kind: .choice(["less", "greater", "equal"]),
-                     help: "Stop when the metric is less than, greater than or equal to `value` (default for the objective: "
-                        + "less when maximizing, greater when minimizing; required for other metrics)."),
-         SettingSpec(name: "start_step", kind: .integer(min: 0, max: 1_000_000), defaultValue: "0",
-                     help: "The report at which the rule is checked; 0 checks every report.")]
-    }
+    static let value = Setting<Double>.required("value", .real(), help: "The threshold.")
+    static let metric = Setting<String?>("metric", .text, default: nil, help: "Metric the rule tests (default: the objective metric).")
+    static let comparison = Setting<String?>(
+        "comparison", .choice(["less", "greater", "equal"]), default: nil,
+        help: "Stop when the metric is less than, greater than or equal to `value` (default for the objective: "
+            + "less when maximizing, greater when minimizing; required for other metrics).")
+    static let startStep = Setting<Int>("start_step", .integer(min: 0, max: 1_000_000), default: 0,
+                                        help: "The report at which the rule is checked; 0 checks every report.")
 
-    public func validate(_ settings: Settings) throws(RPCError) {
-        guard settings.real("value") != nil else {
-            throw .invalidArgument("algorithm threshold needs the setting value (the number the metric is compared with)")
-        }
+    public var settingsSchema: SettingsSchema {
+        SettingsSchema(algorithm: name, specs: [Self.value.spec, Self.metric.spec, Self.comparison.spec, Self.startStep.spec],
+                       requiredHint: "algorithm threshold needs the setting value (the number the metric is compared with)")
     }
 
     public func rules(_ context: StoppingContext) async throws(RPCError) -> [EarlyStoppingRule] {
-        let metric = context.settings.string("metric") ?? context.objectiveMetric
+        let metric = context.settings[Self.metric] ?? context.objectiveMetric
         let comparison: ComparisonType
-        switch context.settings.string("comparison") {
+        switch context.settings[Self.comparison] {
         case "less": comparison = .less
         case "greater": comparison = .greater
         case "equal": comparison = .equal
@@ -38,7 +36,7 @@ public struct ThresholdStop: StoppingAlgorithm {
             }
             comparison = context.objectiveType == .maximize ? .less : .greater
         }
-        return [EarlyStoppingRule(name: metric, value: ValueFormatting.formatDouble(context.settings.real("value")!),
-                                  comparison: comparison, startStep: Int32(context.settings.integer("start_step") ?? 0))]
+        return [EarlyStoppingRule(name: metric, value: ValueFormatting.formatDouble(context.settings[Self.value]),
+                                  comparison: comparison, startStep: Int32(context.settings[Self.startStep]))]
     }
 }

@@ -76,6 +76,9 @@ struct Options {
                                     is dialled; requests naming any other address get
                                     INVALID_ARGUMENT without a connection being made
           --list-algorithms         print the algorithm names of the selected service, one per line
+          --describe [ALGORITHM]    print the settings (allowed values, defaults, meaning) of one
+                                    algorithm or of all; --describe --markdown prints the README's
+                                    settings reference
           --version                 print the version and exit
           -h, --help                show this help
 

@@ -11,6 +11,10 @@ if CommandLine.arguments.dropFirst().first == "--version" {
     exit(0)
 }
 
+if CommandLine.arguments.dropFirst().first == "--describe" {
+    exit(describe(Array(CommandLine.arguments.dropFirst(2))))
+}
+
 if let first = CommandLine.arguments.dropFirst().first, first == "tune" || first == "suggest" {
     exit(await LocalCommands.run(Array(CommandLine.arguments.dropFirst())))
 }
@@ -37,7 +41,7 @@ var handlers: [String: UnaryHandler]
 let health: HealthService
 switch options.service {
 case .suggestions:
-    let algorithms = PBTCheckpointService(base: AlgorithmService(enabledAlgorithms: options.algorithms),
+    let algorithms = CheckpointInheritanceService(base: AlgorithmService(enabledAlgorithms: options.algorithms),
                                           dataDirectory: options.pbtDataDirectory)
     handlers = options.logCalls ? LoggingSuggestionService(base: algorithms).handlers() : algorithms.handlers()
     health = HealthService(services: ["api.v1.beta1.Suggestion"])

@@ -24,7 +24,7 @@ import SuggestionAPI
         }
     }
 
-    @Test(arguments: AlgorithmRegistry.samplers.map(\.name))
+    @Test(arguments: AlgorithmRegistry.samplerNames)
     func extremeIntAndDoubleBoundsAreRefusedOrServed(algorithm: String) {
         for value in Self.extremes {
             for field in ["min", "max", "step"] {
@@ -140,7 +140,7 @@ import SuggestionAPI
 @Suite struct KatibDifferenceTests {
     /// Katib's random and tpe (hyperopt) run an INT with step 0.8 by truncating quantised values;
     /// its Optuna and goptuna services fail on it. Refused here, saying what to write instead.
-    @Test(arguments: AlgorithmRegistry.samplers.map(\.name))
+    @Test(arguments: AlgorithmRegistry.samplerNames)
     func intWithAFractionalStepIsRefusedWithAFix(algorithm: String) {
         let params = ConformanceFixtures.parameters([param("layers", .int, "1", "5", step: "0.8")], algorithm)
         expectInvalid(fixtureExperiment(params, algorithm: algorithm), mentions: "make the parameter DOUBLE with step 0.8")

@@ -15,7 +15,7 @@ import SuggestionAPI
     /// (three batches of four, one trial of each batch left running and one failed) for each space
     /// the algorithm accepts.
     static func requests(_ algorithm: String) throws -> [(String, GetSuggestionsRequest)] {
-        if AlgorithmRegistry.nasAlgorithm(named: algorithm) != nil {
+        if AlgorithmRegistry.sampler(named: algorithm)?.input != .parameters {
             let ops = algorithm == "darts" ? dartsOperations : enasOperations
             let exp = nasExperiment(algorithm, operations: ops)
             var trials: [Trial] = []

@@ -61,7 +61,7 @@ import SuggestionAPI
 }
 
 @Suite struct SeedDerivationTests {
-    func seed(_ trials: [Trial], randomState: Int64? = nil, name: String = "exp", count: Int = 3, total: Int = 10) throws -> UInt64 {
+    func seed(_ trials: [Trial], randomState: Int? = nil, name: String = "exp", count: Int = 3, total: Int = 10) throws -> UInt64 {
         let s = try space([param("x", .double, "0", "1")])
         let h = TrialHistory(trials: trials, space: s, objective: Objective(metricName: "accuracy", direction: .minimize))
         return SeedDerivation.seed(algorithmName: "random", experimentName: name, randomState: randomState,
@@ -99,13 +99,11 @@ import SuggestionAPI
 }
 
 @Suite struct SettingsTests {
-    let schema = SettingsSchema(algorithm: "algo", specs: [
-        .randomState,
-        SettingSpec(name: "gamma", kind: .real(min: 0, max: 1, minOpen: true, maxOpen: true), defaultValue: "0.25", help: ""),
-        SettingSpec(name: "mode", kind: .choice(["a", "b"]), defaultValue: "a", help: ""),
-        SettingSpec(name: "flag", kind: .boolean, help: ""),
-        SettingSpec(name: "state", kind: .integer(), help: "", isState: true),
-    ])
+    static let gamma = Setting<Double>("gamma", .real(min: 0, max: 1, minOpen: true, maxOpen: true), default: 0.25, help: "")
+    static let mode = Setting<String>("mode", .choice(["a", "b"]), default: "a", help: "")
+    static let flag = Setting<Bool?>("flag", .boolean, default: nil, help: "")
+    static let state = Setting<Int?>("state", .integer(), default: nil, help: "", isState: true)
+    let schema = SettingsSchema(algorithm: "algo", specs: [Setting.randomState.spec, gamma.spec, mode.spec, flag.spec, state.spec])
 
     func parse(_ pairs: [(String, String)]) throws(RPCError) -> Settings {
         try schema.parse(pairs.map { AlgorithmSetting(name: $0.0, value: $0.1) })
@@ -113,12 +111,12 @@ import SuggestionAPI
 
     @Test func defaultsAndExplicitValues() throws {
         let d = try parse([])
-        #expect(d.randomState == nil && d.real("gamma") == 0.25 && d.string("mode") == "a" && d.boolean("flag") == nil)
+        #expect(d.randomState == nil && d[Self.gamma] == 0.25 && d[Self.mode] == "a" && d[Self.flag] == nil)
         #expect(d.explicitlySet.isEmpty)
         let e = try parse([("random_state", "10"), ("gamma", "0.5"), ("mode", "b"), ("flag", "TRUE"), ("state", "3"),
                            ("gamma", "0.75")])
-        #expect(e.randomState == 10 && e.real("gamma") == 0.75 && e.string("mode") == "b" && e.boolean("flag") == true)
-        #expect(e.integer("state") == 3)
+        #expect(e.randomState == 10 && e[Self.gamma] == 0.75 && e[Self.mode] == "b" && e[Self.flag] == true)
+        #expect(e[Self.state] == 3 && e.isSet(Self.gamma) && !d.isSet(Self.gamma))
         #expect(try parse([("random_state", "")]).randomState == nil, "empty counts as absent")
     }
 
@@ -135,5 +133,25 @@ import SuggestionAPI
     func invalidSettings(name: String, value: String, message: String) {
         let error = rpcError { () throws(RPCError) in try parse([(name, value)]) }
         #expect(error == RPCError(.invalidArgument, message))
+    }
+
+    @Test func requiredAliasesAndNone() throws {
+        let size = Setting<Int>.required("size", .integer(min: 1), help: "")
+        let candidates = Setting<Int>("n_ei_candidates", .integer(min: 1), default: 24, help: "", aliases: ["n_EI_candidates"])
+        let temperature = Setting<Double?>("temperature", .real(min: 0, minOpen: true), default: 5, help: "", acceptsNone: true)
+        let schema = SettingsSchema(algorithm: "algo", specs: [size.spec, candidates.spec, temperature.spec], requiredHint: "size is the size")
+        func parse(_ pairs: [(String, String)]) throws(RPCError) -> Settings {
+            try schema.parse(pairs.map { AlgorithmSetting(name: $0.0, value: $0.1) })
+        }
+        #expect(rpcError { () throws(RPCError) in try parse([]) } == RPCError(.invalidArgument, "Required params missing: size; size is the size"))
+        let d = try parse([("size", "3")])
+        #expect(d[size] == 3 && d[candidates] == 24 && d[temperature] == 5)
+        let aliased = try parse([("size", "3"), ("n_EI_candidates", "7"), ("temperature", "None")])
+        #expect(aliased[candidates] == 7 && aliased[temperature] == nil && aliased.isSet(temperature))
+        #expect(try parse([("size", "3"), ("n_EI_candidates", "7"), ("n_ei_candidates", " 7")])[candidates] == 7)
+        #expect(rpcError { () throws(RPCError) in try parse([("size", "3"), ("n_EI_candidates", "7"), ("n_ei_candidates", "8")]) }
+            == RPCError(.invalidArgument, "n_ei_candidates (8) and n_EI_candidates (7) are the same setting under two names; give one"))
+        #expect(rpcError { () throws(RPCError) in try parse([("size", "None")]) }?.message.contains("not an integer") == true,
+                "None only where Katib accepts it")
     }
 }

@@ -34,31 +34,35 @@ public struct ASHASampler: Sampler {
     static let fieldCount = 3
 
     public var settingsSchema: SettingsSchema {
-        SettingsSchema(algorithm: name, specs: [
-            SettingSpec(name: "resource_name", kind: .text,
-                        help: "Name of the INT or DOUBLE parameter that carries the resource (required)."),
-            SettingSpec(name: "eta", kind: .real(min: 1, minOpen: true), defaultValue: "3",
-                        help: "Reduction factor: the best 1/eta of a rung are promoted with eta times the resource."),
-            SettingSpec(name: "min_resource", kind: .real(min: 0, minOpen: true),
-                        help: "Resource of the lowest rung (at least); default: the resource parameter's min."),
-            SettingSpec(name: "max_resource", kind: .real(min: 0, minOpen: true),
-                        help: "Resource of the top rung; default: the resource parameter's max."),
-            .randomState,
-        ])
+        SettingsSchema(algorithm: name, specs: [Self.resourceName.spec, Self.eta.spec, Self.minResource.spec,
+                                                Self.maxResource.spec, Setting.randomState.spec],
+                       requiredHint: "resource_name names the INT or DOUBLE parameter that carries the training budget (e.g. epochs)")
     }
 
-    struct Plan {
+    static let resourceName = Setting<String>.required(
+        "resource_name", .text, help: "Name of the INT or DOUBLE parameter that carries the resource.")
+    static let eta = Setting<Double>(
+        "eta", .real(min: 1, minOpen: true), default: 3,
+        help: "Reduction factor: the best 1/eta of a rung are promoted with eta times the resource.")
+    static let minResource = Setting<Double?>(
+        "min_resource", .real(min: 0, minOpen: true), default: nil,
+        help: "Resource of the lowest rung (at least); default: the resource parameter's min.")
+    static let maxResource = Setting<Double?>(
+        "max_resource", .real(min: 0, minOpen: true), default: nil,
+        help: "Resource of the top rung; default: the resource parameter's max.")
+
+    public struct Plan: Sendable {
         let resource: ResourceParameter
         let eta: Double
         let rungResources: [Double]
     }
 
-    func plan(_ problem: SearchProblem) throws(RPCError) -> Plan {
-        let resource = try ResourceParameter.locate(problem.space, name: problem.settings.string("resource_name"),
+    public func validate(_ problem: SearchProblem) throws(RPCError) -> Plan {
+        let resource = try ResourceParameter.locate(problem.space, name: problem.settings[Self.resourceName],
                                                     algorithm: name)
-        let eta = problem.settings.real("eta") ?? 3
-        let lo = problem.settings.real("min_resource") ?? resource.range.low
-        let hi = problem.settings.real("max_resource") ?? resource.range.high
+        let eta = problem.settings[Self.eta]
+        let lo = problem.settings[Self.minResource] ?? resource.range.low
+        let hi = problem.settings[Self.maxResource] ?? resource.range.high
         guard lo > 0 else {
             throw .invalidArgument("min_resource must be > 0 (resources grow geometrically); the resource parameter \(resource.name) has min \(ValueFormatting.formatDouble(resource.range.low)): set min_resource")
         }
@@ -72,12 +76,7 @@ public struct ASHASampler: Sampler {
         return Plan(resource: resource, eta: eta, rungResources: resources)
     }
 
-    public func validate(_ problem: SearchProblem) throws(RPCError) {
-        _ = try plan(problem)
-    }
-
-    public func suggest(_ context: SamplerContext) throws(RPCError) -> SamplerOutput {
-        let plan = try plan(context.problem)
+    public func suggest(_ context: SamplerContext, plan: Plan) throws(RPCError) -> SamplerOutput {
         let top = plan.rungResources.count - 1
         let history = MultiFidelityHistory(context, code: Self.code, fieldCount: Self.fieldCount)
         // rungs[k][c]: trials of configuration c at rung k.

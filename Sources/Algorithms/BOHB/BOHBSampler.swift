@@ -25,36 +25,41 @@ public struct BOHBSampler: Sampler {
 
     public var settingsSchema: SettingsSchema {
         SettingsSchema(algorithm: name, specs: HyperbandSampler.scheduleSpecs + [
-            SettingSpec(name: "random_fraction", kind: .real(min: 0, max: 1), defaultValue: "0.3333333333333333",
-                        help: "Share of new configurations drawn from the prior instead of the model."),
-            SettingSpec(name: "bandwidth_factor", kind: .real(min: 0, minOpen: true), defaultValue: "3",
-                        help: "Bandwidth multiplier for drawing candidates from the good-configuration density."),
-            SettingSpec(name: "num_samples", kind: .integer(min: 1, max: 10_000), defaultValue: "64",
-                        help: "Candidates drawn per proposal; the one with the best l(x)/g(x) is chosen."),
-            SettingSpec(name: "top_fraction", kind: .real(min: 0, max: 1, minOpen: true, maxOpen: true), defaultValue: "0.15",
-                        help: "Fraction of observations (at the model's budget) that count as good."),
-            SettingSpec(name: "min_bandwidth", kind: .real(min: 0, minOpen: true), defaultValue: "0.001",
-                        help: "Lower bound of every kernel bandwidth (unit-cube units)."),
-        ])
+            Self.randomFraction.spec, Self.bandwidthFactor.spec, Self.samples.spec, Self.topFraction.spec, Self.minBandwidth.spec,
+        ], requiredHint: HyperbandSampler.requiredHint)
     }
 
-    public func validate(_ problem: SearchProblem) throws(RPCError) {
-        _ = try HyperbandSampler.engine(problem, code: "bohb")
+    static let randomFraction = Setting<Double>(
+        "random_fraction", .real(min: 0, max: 1), default: 1.0 / 3,
+        help: "Share of new configurations drawn from the prior instead of the model.")
+    static let bandwidthFactor = Setting<Double>(
+        "bandwidth_factor", .real(min: 0, minOpen: true), default: 3,
+        help: "Bandwidth multiplier for drawing candidates from the good-configuration density.")
+    static let samples = Setting<Int>(
+        "num_samples", .integer(min: 1, max: 10_000), default: 64,
+        help: "Candidates drawn per proposal; the one with the best l(x)/g(x) is chosen.")
+    static let topFraction = Setting<Double>(
+        "top_fraction", .real(min: 0, max: 1, minOpen: true, maxOpen: true), default: 0.15,
+        help: "Fraction of observations (at the model's budget) that count as good.")
+    static let minBandwidth = Setting<Double>(
+        "min_bandwidth", .real(min: 0, minOpen: true), default: 0.001,
+        help: "Lower bound of every kernel bandwidth (unit-cube units).")
+
+    public func validate(_ problem: SearchProblem) throws(RPCError) -> HyperbandEngine {
+        try HyperbandSampler.engine(problem, code: "bohb")
     }
 
-    public func suggest(_ context: SamplerContext) throws(RPCError) -> SamplerOutput {
-        let engine = try HyperbandSampler.engine(context.problem, code: "bohb")
+    public func suggest(_ context: SamplerContext, plan engine: HyperbandEngine) throws(RPCError) -> SamplerOutput {
         let model = BOHBModel(context, resource: engine.resource)
         let s = context.settings
-        let randomFraction = s.real("random_fraction") ?? 1.0 / 3
+        let randomFraction = s[Self.randomFraction]
         let suggestions = try engine.suggest(context) { (count, _, draws, rng) throws(RPCError) in
             var points: [Point] = []
             fill: for _ in 0..<count {
                 try Cancellation.check()
                 if let model, rng.uniform() >= randomFraction {
                     for _ in 0..<8 {
-                        let p = model.propose(samples: Int(s.integer("num_samples") ?? 64),
-                                              widen: s.real("bandwidth_factor") ?? 3, &rng)
+                        let p = model.propose(samples: s[Self.samples], widen: s[Self.bandwidthFactor], &rng)
                         if !draws.isTaken(p) {
                             draws.take(p)
                             points.append(p)   // the engine sets the resource value
@@ -100,8 +105,8 @@ struct BOHBModel {
         }
         guard let budget = byBudget.keys.filter({ byBudget[$0]!.count >= nMin + 2 }).max() else { return nil }
         let observations = byBudget[budget]!.sorted { $0.loss < $1.loss }
-        let gamma = context.settings.real("top_fraction") ?? 0.15
-        let minBandwidth = context.settings.real("min_bandwidth") ?? 1e-3
+        let gamma = context.settings[BOHBSampler.topFraction]
+        let minBandwidth = context.settings[BOHBSampler.minBandwidth]
         let n = observations.count
         let nGood = Swift.max(nMin, Int((gamma * Double(n)).rounded(.down)))
         let nBad = Swift.max(nMin, n - nGood)

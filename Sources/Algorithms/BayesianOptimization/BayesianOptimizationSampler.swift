@@ -35,18 +35,22 @@ public struct BayesianOptimizationSampler: Sampler {
 
     public var name: String { "bayesianoptimization" }
 
+    static let baseEstimator = Setting<String>(
+        "base_estimator", .choice(["GP", "RF", "ET", "GBRT"]), default: "GP",
+        help: "Surrogate model: GP (Gaussian process), RF (random forest), ET (extra trees) or GBRT (gradient-boosted quantile trees).")
+    static let initialPoints = Setting<Int>(
+        "n_initial_points", .integer(min: 0, max: 1_000_000), default: 10,
+        help: "Completed trials before the model is used; until then draws are random.")
+    static let acquisitionFunction = Setting<String>(
+        "acq_func", .choice(["gp_hedge", "EI", "PI", "LCB", "EIps", "PIps"]), default: "gp_hedge",
+        help: "Acquisition function.")
+    static let acquisitionOptimizer = Setting<String>(
+        "acq_optimizer", .choice(["auto", "sampling", "lbfgs"]), default: "auto",
+        help: "sampling: dense sampling only; auto and lbfgs add a local search.")
+
     public var settingsSchema: SettingsSchema {
-        SettingsSchema(algorithm: name, specs: [
-            SettingSpec(name: "base_estimator", kind: .choice(["GP", "RF", "ET", "GBRT"]), defaultValue: "GP",
-                        help: "Surrogate model: GP (Gaussian process), RF (random forest), ET (extra trees) or GBRT (gradient-boosted quantile trees)."),
-            SettingSpec(name: "n_initial_points", kind: .integer(min: 0, max: 1_000_000), defaultValue: "10",
-                        help: "Completed trials before the model is used; until then draws are random."),
-            SettingSpec(name: "acq_func", kind: .choice(["gp_hedge", "EI", "PI", "LCB", "EIps", "PIps"]), defaultValue: "gp_hedge",
-                        help: "Acquisition function."),
-            SettingSpec(name: "acq_optimizer", kind: .choice(["auto", "sampling", "lbfgs"]), defaultValue: "auto",
-                        help: "sampling: dense sampling only; auto and lbfgs add a local search."),
-            .randomState,
-        ])
+        SettingsSchema(algorithm: name, specs: [Self.baseEstimator.spec, Self.initialPoints.spec, Self.acquisitionFunction.spec,
+                                                Self.acquisitionOptimizer.spec, Setting.randomState.spec])
     }
 
     public func validate(_ problem: SearchProblem) throws(RPCError) {
@@ -77,11 +81,11 @@ public struct BayesianOptimizationSampler: Sampler {
     static let xi = 0.01
     static let kappa = 1.96
 
-    public func suggest(_ context: SamplerContext) throws(RPCError) -> SamplerOutput {
+    public func suggest(_ context: SamplerContext, plan: Void) throws(RPCError) -> SamplerOutput {
         let s = context.settings
-        let initial = Int(s.integer("n_initial_points") ?? 10)
-        let acquisition = s.string("acq_func") ?? "gp_hedge"
-        let local = (s.string("acq_optimizer") ?? "auto") != "sampling"
+        let initial = s[Self.initialPoints]
+        let acquisition = s[Self.acquisitionFunction]
+        let local = s[Self.acquisitionOptimizer] != "sampling"
         let transform = SearchSpaceTransform(context.space, categoricalEncoding: .oneHot)
         var rng = SeededRandom(seed: context.seed)
         var taken = context.history.takenPoints
@@ -122,7 +126,7 @@ public struct BayesianOptimizationSampler: Sampler {
         var ys = losses.map { ($0 - mean) / sd }
         let bestY = ys.min()!
 
-        let estimator = Estimator(rawValue: s.string("base_estimator") ?? "GP") ?? .gp
+        let estimator = Estimator(rawValue: s[Self.baseEstimator]) ?? .gp
         var hyper: GaussianProcess.Hyperparameters? = nil
         if estimator == .gp {
             let fitCount = Swift.min(xs.count, Self.maxFitSize)

@@ -22,7 +22,8 @@ import SuggestionAPI
 /// the raw samples, regenerated from each member's seed (`rawSample`). CATEGORICAL parameters are
 /// outside CMA-ES (their order means nothing): they come from an independent TPE over the history
 /// (`CategoricalChoices`; Optuna's `CmaEsSampler` hands them to an independent sampler too). A point
-/// equal to a taken one is redrawn (32 times), then drawn as `random`.
+/// equal to a taken one is redrawn (32 times), then drawn as `random` (a free point of a small
+/// finite space when that draw is taken too).
 ///
 /// Settings: `sigma` (initial step size in the units of the narrowest numeric parameter, as Katib's
 /// goptuna service reads it; default 1/6 of that range), `restart_strategy` (`none`, `ipop`: restart
@@ -35,14 +36,15 @@ public struct CMAESSampler: Sampler {
 
     public var name: String { "cmaes" }
 
+    static let sigma = Setting<Double?>(
+        "sigma", .real(min: 0, minOpen: true), default: nil,
+        help: "Initial step size in the units of the narrowest numeric parameter (default: its range / 6).")
+    static let restartStrategy = Setting<String>(
+        "restart_strategy", .choice(["none", "None", "ipop", "bipop"]), default: "none",
+        help: "Restart a stalled run: none, ipop (double the population) or bipop (alternate large and small).")
+
     public var settingsSchema: SettingsSchema {
-        SettingsSchema(algorithm: name, specs: [
-            SettingSpec(name: "sigma", kind: .real(min: 0, minOpen: true),
-                        help: "Initial step size in the units of the narrowest numeric parameter (default: its range / 6)."),
-            SettingSpec(name: "restart_strategy", kind: .choice(["none", "None", "ipop", "bipop"]), defaultValue: "none",
-                        help: "Restart a stalled run: none, ipop (double the population) or bipop (alternate large and small)."),
-            .randomState,
-        ])
+        SettingsSchema(algorithm: name, specs: [Self.sigma.spec, Self.restartStrategy.spec, Setting.randomState.spec])
     }
 
     /// Most numeric parameters accepted: every generation of the replay decomposes an n×n covariance.
@@ -58,18 +60,15 @@ public struct CMAESSampler: Sampler {
         }
     }
 
-    public func suggest(_ context: SamplerContext) throws(RPCError) -> SamplerOutput {
+    public func suggest(_ context: SamplerContext, plan: Void) throws(RPCError) -> SamplerOutput {
         let transform = SearchSpaceTransform(context.space, categoricalEncoding: .index)
         let numeric = transform.dimensions.indices.filter {
             if case .categorical = transform.dimensions[$0].kind { return false }
             return true
         }
         let n = numeric.count
-        var h = StableHasher()
-        h.combine("cmaes")
-        if let state = context.settings.randomState { h.combine(state) } else { h.combine(context.problem.experimentName) }
-        let base = h.finalize()
-        let strategy = context.settings.string("restart_strategy") ?? "none"
+        let base = context.experimentSeed(purpose: "generations")
+        let strategy = context.settings[Self.restartStrategy]
         let sigma0 = initialSigma(context)
         let lambda0 = CMAES.defaultPopulation(n)
 
@@ -123,6 +122,7 @@ public struct CMAESSampler: Sampler {
         // Issue the open generation's members, then extras.
         let categories = CategoricalChoices(context, transform)
         var taken = context.history.takenPoints
+        var free: [Int]? = nil   // see RandomSampler.freePoint
         var sequence = history.nextSequence
         var suggestions: [Suggestion] = []
         var index = 0
@@ -147,7 +147,10 @@ public struct CMAESSampler: Sampler {
                 point = draw(cma, margin, numeric, transform, categories, &rng, &categoricalRNG)
                 attempts += 1
             }
-            if taken.contains(point) { point = RandomSampler.draw(transform, &rng) }
+            if taken.contains(point) {
+                point = RandomSampler.draw(transform, &rng)
+                if taken.contains(point), let f = RandomSampler.freePoint(context.space, taken, &free, &rng) { point = f }
+            }
             taken.insert(point)
             suggestions.append(Suggestion(
                 point: point,
@@ -217,7 +220,7 @@ public struct CMAESSampler: Sampler {
     /// σ₀ in cube units: `sigma` divided by the narrowest numeric range (linear units), at most 1;
     /// 1/6 without the setting.
     func initialSigma(_ context: SamplerContext) -> Double {
-        guard let sigma = context.settings.real("sigma") else { return 1.0 / 6 }
+        guard let sigma = context.settings[Self.sigma] else { return 1.0 / 6 }
         var narrowest = Double.infinity
         for p in context.space.parameters {
             switch p.domain {

@@ -15,81 +15,62 @@ import SuggestionAPI
 ///   of each operation (its filter sizes), and `skip_connection` as is;
 /// - `num-layers`: graph_config.num_layers in decimal.
 /// Unknown setting names are INVALID_ARGUMENT (Katib accepts and forwards them).
-public struct DARTSAlgorithm: NASAlgorithm {
+public struct DARTSAlgorithm: Sampler {
     public init() {}
     public var name: String { "darts" }
-    public var needsGraphSizes: Bool { false }
-
-    enum Kind { case integer(min: Int64, allowsNone: Bool), real }
-    /// Katib's order and defaults.
-    static let settings: [(name: String, kind: Kind, defaultValue: String)] = [
-        ("num_epochs", .integer(min: 1, allowsNone: false), "50"),
-        ("w_lr", .real, "0.025"),
-        ("w_lr_min", .real, "0.001"),
-        ("w_momentum", .real, "0.9"),
-        ("w_weight_decay", .real, "0.0003"),
-        ("w_grad_clip", .real, "5.0"),
-        ("alpha_lr", .real, "0.0003"),
-        ("alpha_weight_decay", .real, "0.001"),
-        ("batch_size", .integer(min: 1, allowsNone: true), "128"),
-        ("num_workers", .integer(min: 0, allowsNone: false), "4"),
-        ("init_channels", .integer(min: 1, allowsNone: false), "16"),
-        ("print_step", .integer(min: 1, allowsNone: false), "50"),
-        ("num_nodes", .integer(min: 1, allowsNone: false), "4"),
-        ("stem_multiplier", .integer(min: 1, allowsNone: false), "3"),
-    ]
-
-    public func parseSettings(_ given: [AlgorithmSetting]) throws(RPCError) -> NASSettings {
-        var result = NASSettings()
-        for s in given {
-            guard let spec = Self.settings.first(where: { $0.name == s.name }) else {
-                throw .invalidArgument("unknown setting \(s.name) for algorithm darts; allowed: " + Self.settings.map(\.name).joined(separator: ", "))
-            }
-            let text = ValueFormatting.trimSpaces(s.value)
-            switch spec.kind {
-            case .integer(let min, let allowsNone):
-                if allowsNone && text == "None" { result.values.append((s.name, nil)); continue }
-                guard let v = Int64(text) else {
-                    throw .invalidArgument("failed to validate \(s.name)(\(s.value)): not an integer; \(s.name) must be an integer >= \(min)" + (allowsNone ? " or None" : ""))
-                }
-                guard v >= min else {
-                    throw .invalidArgument("\(s.name) should be greater than or equal to \(min == 0 ? "zero" : min == 1 ? "one" : String(min)), got \(s.value)")
-                }
-                result.values.append((s.name, .integer(v)))
-            case .real:
-                guard let v = ValueFormatting.parseDouble(text) else {
-                    throw .invalidArgument("failed to validate \(s.name)(\(s.value)): not a finite number")
-                }
-                guard v >= 0 else { throw .invalidArgument("\(s.name) should be greater than or equal to zero, got \(s.value)") }
-                result.values.append((s.name, .real(v)))
-            }
-        }
-        return result
+    public var input: AlgorithmInput {
+        .nasConfig(requiresGraphSizes: false, allowsParameterlessSkipConnection: true, readsAssignments: [])
     }
 
-    public func validate(_ problem: NASProblem) throws(RPCError) {
-        for op in problem.operations where op.type != "skip_connection" {
+    // Katib's names, defaults and order (the order of the `algorithm-settings` object).
+    static let numEpochs = Setting<Int>("num_epochs", .integer(min: 1), default: 50, help: "Training epochs of the search.")
+    static let weightsLR = Setting<Double>("w_lr", .real(min: 0), default: 0.025, help: "Initial learning rate of the network weights.")
+    static let weightsLRMin = Setting<Double>("w_lr_min", .real(min: 0), default: 0.001, help: "Final learning rate of the weights (cosine schedule).")
+    static let weightsMomentum = Setting<Double>("w_momentum", .real(min: 0), default: 0.9, help: "Momentum of the weights' SGD.")
+    static let weightsDecay = Setting<Double>("w_weight_decay", .real(min: 0), default: 0.0003, help: "Weight decay of the weights.")
+    static let weightsGradientClip = Setting<Double>("w_grad_clip", .real(min: 0), default: 5, help: "Gradient-norm clip of the weights.")
+    static let alphaLR = Setting<Double>("alpha_lr", .real(min: 0), default: 0.0003, help: "Learning rate of the architecture weights.")
+    static let alphaDecay = Setting<Double>("alpha_weight_decay", .real(min: 0), default: 0.001, help: "Weight decay of the architecture weights.")
+    static let batchSize = Setting<Int?>("batch_size", .integer(min: 1), default: 128, help: "Batch size; None: the trial image's default.",
+                                         acceptsNone: true)
+    static let workers = Setting<Int>("num_workers", .integer(min: 0), default: 4, help: "Data-loading workers.")
+    static let initChannels = Setting<Int>("init_channels", .integer(min: 1), default: 16, help: "Channels of the first cell.")
+    static let printStep = Setting<Int>("print_step", .integer(min: 1), default: 50, help: "Steps between progress lines of the trial.")
+    static let nodes = Setting<Int>("num_nodes", .integer(min: 1), default: 4, help: "Intermediate nodes per cell.")
+    static let stemMultiplier = Setting<Int>("stem_multiplier", .integer(min: 1), default: 3, help: "Channel multiplier of the stem.")
+
+    static let forwarded: [SettingSpec] = [
+        numEpochs.spec, weightsLR.spec, weightsLRMin.spec, weightsMomentum.spec, weightsDecay.spec, weightsGradientClip.spec,
+        alphaLR.spec, alphaDecay.spec, batchSize.spec, workers.spec, initChannels.spec, printStep.spec, nodes.spec,
+        stemMultiplier.spec,
+    ]
+
+    public var settingsSchema: SettingsSchema { SettingsSchema(algorithm: name, specs: Self.forwarded) }
+
+    public func validate(_ problem: SearchProblem) throws(RPCError) -> NASSpace {
+        let nas = try problem.nasSpace()
+        for op in nas.operations where op.type != "skip_connection" {
             guard let first = op.parameters.first, first.values.allSatisfy({ if case .string = $0 { return true } else { return false } }) else {
                 throw .invalidArgument("darts: the first parameter of operation \(op.type) must be CATEGORICAL or DISCRETE (its filter sizes, e.g. [\"3\", \"5\"])")
             }
         }
+        return nas
     }
 
-    public func suggest(_ problem: NASProblem, trials: [Trial], count: Int, seed: UInt64) throws(RPCError) -> [[ParameterAssignment]] {
+    public func suggest(_ context: SamplerContext, plan nas: NASSpace) throws(RPCError) -> SamplerOutput {
+        // Every setting, given or default (the schema fills defaults), as a number of its type.
         var members: [(String, JSONValue)] = []
-        for spec in Self.settings {
+        for spec in Self.forwarded {
             let value: JSONValue
-            switch problem.settings.value(spec.name) {
-            case .some(.some(.integer(let v))): value = .number(String(v))
-            case .some(.some(.real(let v))): value = .number(pythonFloat(v))
-            case .some(.none): value = .null
-            case .none:
-                if case .real = spec.kind { value = .number(pythonFloat(Double(spec.defaultValue)!)) } else { value = .number(spec.defaultValue) }
+            switch context.settings.values[spec.name] {
+            case .integer(let v)?: value = .number(String(v))
+            case .real(let v)?: value = .number(pythonFloat(v))
+            default: value = .null
             }
             members.append((spec.name, value))
         }
         var space: [JSONValue] = []
-        for op in problem.operations {
+        for op in nas.operations {
             if op.type == "skip_connection" {
                 space.append(.string(op.type))
                 continue
@@ -99,8 +80,9 @@ public struct DARTSAlgorithm: NASAlgorithm {
         let assignments = [
             ParameterAssignment(name: "algorithm-settings", value: katibJSON(.object(members))),
             ParameterAssignment(name: "search-space", value: katibJSON(.array(space))),
-            ParameterAssignment(name: "num-layers", value: String(problem.numLayers)),
+            ParameterAssignment(name: "num-layers", value: String(nas.numLayers)),
         ]
-        return [[ParameterAssignment]](repeating: assignments, count: count)
+        return SamplerOutput(suggestions: [Suggestion](repeating: Suggestion(point: [], assignments: assignments),
+                                                       count: context.requestCount))
     }
 }

@@ -27,51 +27,42 @@ import SuggestionAPI
 /// controller_skip_weight (0.8), controller_train_steps (50), controller_log_every_steps (10, no
 /// effect: nothing is logged per step); `None` accepted for temperature, tanh_const, entropy_weight
 /// and skip_weight; and `random_state`.
-public struct ENASAlgorithm: NASAlgorithm {
+public struct ENASAlgorithm: Sampler {
     public init() {}
     public var name: String { "enas" }
-    public var needsGraphSizes: Bool { true }
+    public var input: AlgorithmInput {
+        .nasConfig(requiresGraphSizes: true, allowsParameterlessSkipConnection: false, readsAssignments: ["architecture"])
+    }
     static let maxSteps = 400
 
-    enum Kind { case integer(min: Int64, max: Int64), open(Double, Double) }   // open: (lo, hi]
-    static let settings: [(name: String, kind: Kind, defaultValue: Double, allowsNone: Bool)] = [
-        ("controller_hidden_size", .integer(min: 1, max: 512), 64, false),
-        ("controller_temperature", .open(0, .infinity), 5.0, true),
-        ("controller_tanh_const", .open(0, .infinity), 2.25, true),
-        ("controller_entropy_weight", .open(0, .infinity), 1e-5, true),
-        ("controller_baseline_decay", .open(0, 1), 0.999, false),
-        ("controller_learning_rate", .open(0, 1), 5e-5, false),
-        ("controller_skip_target", .open(0, 1), 0.4, false),
-        ("controller_skip_weight", .open(0, .infinity), 0.8, true),
-        ("controller_train_steps", .integer(min: 1, max: 1_000_000), 50, false),
-        ("controller_log_every_steps", .integer(min: 1, max: 1_000_000), 10, false),
-        ("random_state", .integer(min: 0, max: Int64.max), 0, false),
-    ]
+    // Katib's names, ranges and defaults; (lo, hi] ranges are Katib's float checks.
+    static let hiddenSize = Setting<Int>("controller_hidden_size", .integer(min: 1, max: 512), default: 64,
+                                         help: "LSTM hidden size of the controller (Katib allows any; at most 512 here).")
+    static let temperature = Setting<Double?>("controller_temperature", .real(min: 0, minOpen: true), default: 5,
+                                              help: "Softmax temperature of the operation logits; None: none.", acceptsNone: true)
+    static let tanhConstant = Setting<Double?>("controller_tanh_const", .real(min: 0, minOpen: true), default: 2.25,
+                                               help: "c in c·tanh(logits); None: no tanh.", acceptsNone: true)
+    static let entropyWeight = Setting<Double?>("controller_entropy_weight", .real(min: 0, minOpen: true), default: 1e-5,
+                                                help: "Weight of the entropy bonus in the reward; None: no bonus.", acceptsNone: true)
+    static let baselineDecay = Setting<Double>("controller_baseline_decay", .real(min: 0, max: 1, minOpen: true), default: 0.999,
+                                               help: "Decay of the reward baseline's moving average.")
+    static let learningRate = Setting<Double>("controller_learning_rate", .real(min: 0, max: 1, minOpen: true), default: 5e-5,
+                                              help: "Adam learning rate of the controller.")
+    static let skipTarget = Setting<Double>("controller_skip_target", .real(min: 0, max: 1, minOpen: true), default: 0.4,
+                                            help: "Target probability of a skip connection.")
+    static let skipWeight = Setting<Double?>("controller_skip_weight", .real(min: 0, minOpen: true), default: 0.8,
+                                             help: "Weight of the skip-target penalty; None: no penalty.", acceptsNone: true)
+    static let trainSteps = Setting<Int>("controller_train_steps", .integer(min: 1, max: 1_000_000), default: 50,
+                                         help: "Katib's steps per call; here ⌈steps / 10⌉ passes over the succeeded trials.")
+    static let logEverySteps = Setting<Int>("controller_log_every_steps", .integer(min: 1, max: 1_000_000), default: 10,
+                                            help: "Accepted for Katib compatibility; no effect (nothing is logged per step).")
 
-    public func parseSettings(_ given: [AlgorithmSetting]) throws(RPCError) -> NASSettings {
-        var result = NASSettings()
-        for s in given {
-            guard let spec = Self.settings.first(where: { $0.name == s.name }) else {
-                throw .invalidArgument("Unknown Algorithm Setting name: \(s.name); enas accepts " + Self.settings.map(\.name).joined(separator: ", "))
-            }
-            let text = ValueFormatting.trimSpaces(s.value)
-            if spec.allowsNone && text == "None" { result.values.append((s.name, nil)); continue }
-            switch spec.kind {
-            case .integer(let lo, let hi):
-                guard let v = Int64(text) else { throw .invalidArgument("Algorithm Setting \(s.name) must be int type, got \(s.value)") }
-                guard v >= lo && v <= hi else {
-                    throw .invalidArgument("Algorithm Setting \(s.name): \(s.value) with int type must be in range [\(lo), \(hi == Int64.max ? "inf" : String(hi))]")
-                }
-                result.values.append((s.name, .integer(v)))
-            case .open(let lo, let hi):
-                guard let v = ValueFormatting.parseDouble(text) else { throw .invalidArgument("Algorithm Setting \(s.name) must be float type, got \(s.value)") }
-                guard v > lo && v <= hi else {
-                    throw .invalidArgument("Algorithm Setting \(s.name): \(s.value) with float type must be in range (\(pythonFloat(lo)), \(hi.isInfinite ? "inf" : pythonFloat(hi))]")
-                }
-                result.values.append((s.name, .real(v)))
-            }
-        }
-        return result
+    public var settingsSchema: SettingsSchema {
+        SettingsSchema(algorithm: name, specs: [
+            Self.hiddenSize.spec, Self.temperature.spec, Self.tanhConstant.spec, Self.entropyWeight.spec,
+            Self.baselineDecay.spec, Self.learningRate.spec, Self.skipTarget.spec, Self.skipWeight.spec,
+            Self.trainSteps.spec, Self.logEverySteps.spec, Setting.randomState.spec,
+        ], unknownNamePhrase: "Unknown Algorithm Setting name")
     }
 
     /// Largest controller accepted: parameters (each with two Adam moments) and the multiply-adds
@@ -79,16 +70,18 @@ public struct ENASAlgorithm: NASAlgorithm {
     static let maxParameters = 2_000_000
     static let maxWorkPerCall = 3e9
 
-    public func validate(_ problem: NASProblem) throws(RPCError) {
-        guard problem.numLayers <= 64 else {
-            throw .invalidArgument("enas supports at most 64 layers (graph_config.num_layers is \(problem.numLayers))")
+    public func validate(_ problem: SearchProblem) throws(RPCError) -> NASSpace {
+        let nas = try problem.nasSpace()
+        guard nas.numLayers <= 64 else {
+            throw .invalidArgument("enas supports at most 64 layers (graph_config.num_layers is \(nas.numLayers))")
         }
-        let config = configuration(problem, operations: Self.expand(problem.operations).count)
+        let config = configuration(problem.settings, layers: nas.numLayers, operations: Self.expand(nas.operations).count)
         let parameters = ENASController.parameterCount(config)
         guard parameters <= Self.maxParameters else {
             throw .invalidArgument("the enas controller would have \(parameters) parameters (hidden size \(config.hidden), \(config.operations) operations); "
                 + "at most \(Self.maxParameters): lower controller_hidden_size or the number of operations")
         }
+        return nas
     }
 
     /// Multiply-adds of one forward and backward pass (three times the forward's LSTM, attention and
@@ -111,50 +104,30 @@ public struct ENASAlgorithm: NASAlgorithm {
         return result
     }
 
-    func configuration(_ problem: NASProblem, operations: Int) -> ENASController.Configuration {
-        func real(_ name: String) -> Double? {
-            switch problem.settings.value(name) {
-            case .some(.none): return nil
-            case .some(.some(.real(let v))): return v
-            case .some(.some(.integer(let v))): return Double(v)
-            case .none: return Self.settings.first { $0.name == name }!.defaultValue
-            }
-        }
-        return ENASController.Configuration(
-            hidden: Int(real("controller_hidden_size") ?? 64), operations: operations, layers: problem.numLayers,
-            temperature: real("controller_temperature"), tanhConstant: real("controller_tanh_const"),
-            entropyWeight: real("controller_entropy_weight"), baselineDecay: real("controller_baseline_decay") ?? 0.999,
-            learningRate: real("controller_learning_rate") ?? 5e-5, skipTarget: real("controller_skip_target") ?? 0.4,
-            skipWeight: real("controller_skip_weight"))
+    func configuration(_ s: Settings, layers: Int, operations: Int) -> ENASController.Configuration {
+        ENASController.Configuration(
+            hidden: s[Self.hiddenSize], operations: operations, layers: layers,
+            temperature: s[Self.temperature], tanhConstant: s[Self.tanhConstant],
+            entropyWeight: s[Self.entropyWeight], baselineDecay: s[Self.baselineDecay],
+            learningRate: s[Self.learningRate], skipTarget: s[Self.skipTarget], skipWeight: s[Self.skipWeight])
     }
 
-    public func suggest(_ problem: NASProblem, trials: [Trial], count: Int, seed: UInt64) throws(RPCError) -> [[ParameterAssignment]] {
-        let operations = Self.expand(problem.operations)
-        let config = configuration(problem, operations: operations.count)
-        var h = StableHasher()
-        h.combine("enas-controller")
-        if let state = problem.settingsSeed { h.combine(state) } else { h.combine(problem.experimentName) }
-        var initRng = SeededRandom(seed: h.finalize())
+    public func suggest(_ context: SamplerContext, plan nas: NASSpace) throws(RPCError) -> SamplerOutput {
+        let operations = Self.expand(nas.operations)
+        let config = configuration(context.settings, layers: nas.numLayers, operations: operations.count)
+        var initRng = SeededRandom(seed: context.experimentSeed(purpose: "controller"))
         var controller = ENASController(config, &initRng)
 
         // Training data: succeeded trials with a readable architecture and a numeric objective.
         var taken = Set<ENASController.Architecture>()
-        var examples: [(name: String, architecture: ENASController.Architecture, reward: Double)] = []
-        for t in trials {
-            guard let text = t.spec?.parameterAssignments?.assignments.last(where: { $0.name == "architecture" })?.value,
-                  let arc = Self.parseArchitecture(text), controller.fits(arc) else { continue }
+        var examples: [(architecture: ENASController.Architecture, reward: Double)] = []
+        for r in context.history.records {   // sorted by name
+            guard let text = r.kept["architecture"], let arc = Self.parseArchitecture(text), controller.fits(arc) else { continue }
             taken.insert(arc)
-            guard t.status?.condition == .succeeded else { continue }
-            var value: Double? = nil
-            for m in t.status?.observation?.metrics ?? [] where m.name == problem.objective.metricName {
-                value = ValueFormatting.parseDouble(m.value)
-            }
-            guard let v = value else { continue }
-            examples.append((t.name, arc, problem.objective.direction == .maximize ? v : -v))
+            guard r.condition == .succeeded, let loss = r.loss else { continue }
+            examples.append((arc, -loss))
         }
-        examples.sort { $0.name < $1.name }
-        let trainSteps: Int
-        if case .some(.some(.integer(let v))) = problem.settings.value("controller_train_steps") { trainSteps = Int(v) } else { trainSteps = 50 }
+        let trainSteps = context.settings[Self.trainSteps]
         let passes = Swift.max(1, (trainSteps + 9) / 10)
         let stepCap = Swift.min(Self.maxSteps, Int(Self.maxWorkPerCall / Self.workPerStep(config)))
         var steps = 0
@@ -167,9 +140,9 @@ public struct ENASAlgorithm: NASAlgorithm {
             }
         }
 
-        var rng = SeededRandom(seed: seed)
-        var result: [[ParameterAssignment]] = []
-        for _ in 0..<count {
+        var rng = SeededRandom(seed: context.seed)
+        var result: [Suggestion] = []
+        for _ in 0..<context.requestCount {
             try Cancellation.check()
             var arc = controller.sample(&rng)
             var attempts = 0
@@ -178,12 +151,12 @@ public struct ENASAlgorithm: NASAlgorithm {
                 attempts += 1
             }
             taken.insert(arc)
-            result.append(assignments(arc, problem, operations))
+            result.append(Suggestion(point: [], assignments: assignments(arc, nas, operations)))
         }
-        return result
+        return SamplerOutput(suggestions: result)
     }
 
-    func assignments(_ arc: ENASController.Architecture, _ problem: NASProblem,
+    func assignments(_ arc: ENASController.Architecture, _ problem: NASSpace,
                      _ operations: [(type: String, params: [(String, JSONValue)])]) -> [ParameterAssignment] {
         let layers: [JSONValue] = (0..<problem.numLayers).map { l in
             .array([.number(String(arc.operations[l]))] + arc.skips[l].map { .number(String($0)) })

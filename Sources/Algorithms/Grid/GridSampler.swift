@@ -29,20 +29,22 @@ public struct GridSampler: Sampler {
 
     public var name: String { "grid" }
 
+    static let randomState = Setting<Int?>(
+        "random_state", .integer(min: 0), default: nil,
+        help: "Accepted for compatibility with Katib's grid; no effect (the order is fixed).")
+
     public var settingsSchema: SettingsSchema {
-        SettingsSchema(algorithm: name, specs: [
-            SettingSpec(name: "random_state", kind: .integer(min: 0),
-                        help: "Accepted for compatibility with Katib's grid; no effect (the order is fixed)."),
-        ])
+        SettingsSchema(algorithm: name, specs: [Self.randomState.spec])
     }
 
-    public func validate(_ problem: SearchProblem) throws(RPCError) {
-        _ = try cells(problem)
+    /// The per-parameter counts and the number of cells.
+    public struct Plan: Sendable {
+        let counts: [Int]
+        let total: Int
     }
 
-    /// The per-parameter counts and the number of cells, validating that the grid is enumerable and
-    /// big enough for max_trial_count.
-    func cells(_ problem: SearchProblem) throws(RPCError) -> (counts: [Int], total: Int) {
+    /// Checks that the grid is enumerable and big enough for max_trial_count.
+    public func validate(_ problem: SearchProblem) throws(RPCError) -> Plan {
         for p in problem.space.parameters {
             if case .double(let r) = p.domain, r.step == nil {
                 throw .invalidArgument("grid needs a step for DOUBLE parameter \(p.name): set feasible_space.step, or use an algorithm that samples continuous ranges")
@@ -54,11 +56,11 @@ public struct GridSampler: Sampler {
         if problem.maxTrialCount > total {
             throw .invalidArgument("max_trial_count \(problem.maxTrialCount) exceeds the \(total) cells of the grid; lower max_trial_count to at most \(total) or add values to the search space")
         }
-        return (counts, total)
+        return Plan(counts: counts, total: total)
     }
 
-    public func suggest(_ context: SamplerContext) throws(RPCError) -> SamplerOutput {
-        let (counts, total) = try cells(context.problem)
+    public func suggest(_ context: SamplerContext, plan: Plan) throws(RPCError) -> SamplerOutput {
+        let (counts, total) = (plan.counts, plan.total)
         let space = context.space
         var taken = Set<Int>()
         var failed = Set<Int>()

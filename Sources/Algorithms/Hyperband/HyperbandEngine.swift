@@ -19,7 +19,7 @@ import SuggestionAPI
 /// metric-less trials count as finished without a result: they never block a rung and are never
 /// promoted. A trial missing from the request (Katib leaves out
 /// MetricsUnavailable trials) is as if never issued, so its slot is issued again under a new name.
-struct HyperbandEngine {
+public struct HyperbandEngine: Sendable {
     static let fieldCount = 4
 
     /// The name code (`hb`, `bohb`) and the algorithm name (for the label key).

@@ -28,41 +28,41 @@ public struct HyperbandSampler: Sampler {
 
     static let katibStateSettings = ["s_max", "b_l", "r", "n", "current_s", "current_i", "evaluating_trials"]
 
-    static var scheduleSpecs: [SettingSpec] {
-        [
-            SettingSpec(name: "r_l", kind: .real(min: 0, minOpen: true),
-                        help: "Maximum resource per configuration (required), in units where the smallest rung gets 1 or more."),
-            SettingSpec(name: "resource_name", kind: .text,
-                        help: "Name of the INT or DOUBLE parameter that carries the resource (required)."),
-            SettingSpec(name: "eta", kind: .real(min: 1, minOpen: true), defaultValue: "3",
-                        help: "Reduction factor: each rung keeps the best 1/eta and gives them eta times the resource."),
-            .randomState,
-        ]
-    }
+    static let maxResource = Setting<Double>.required(
+        "r_l", .real(min: 0, minOpen: true),
+        help: "Maximum resource per configuration, in units where the smallest rung gets 1 or more.")
+    static let resourceName = Setting<String>.required(
+        "resource_name", .text, help: "Name of the INT or DOUBLE parameter that carries the resource.")
+    static let eta = Setting<Double>(
+        "eta", .real(min: 1, minOpen: true), default: 3,
+        help: "Reduction factor: each rung keeps the best 1/eta and gives them eta times the resource.")
+
+    /// The schedule's settings, shared with bohb; `requiredHint` says what the required ones mean.
+    static var scheduleSpecs: [SettingSpec] { [maxResource.spec, resourceName.spec, eta.spec, Setting.randomState.spec] }
+    static let requiredHint = "r_l and resource_name must be set: r_l is the maximum resource per configuration (a number > 0), "
+        + "resource_name the INT or DOUBLE parameter that receives it"
 
     public var settingsSchema: SettingsSchema {
         SettingsSchema(algorithm: name, specs: Self.scheduleSpecs + Self.katibStateSettings.map {
-            SettingSpec(name: $0, kind: .text, help: "State written by Katib's hyperband service; ignored.", isState: true)
-        })
+            Setting<String?>($0, .text, default: nil, help: "State written by Katib's hyperband service; ignored.", isState: true).spec
+        }, requiredHint: Self.requiredHint)
     }
 
-    public func validate(_ problem: SearchProblem) throws(RPCError) {
-        _ = try Self.engine(problem, code: "hb")
+    public func validate(_ problem: SearchProblem) throws(RPCError) -> HyperbandEngine {
+        try Self.engine(problem, code: "hb")
     }
 
     static func engine(_ problem: SearchProblem, code: String) throws(RPCError) -> HyperbandEngine {
         let algorithm = problem.algorithmName
-        guard let rl = problem.settings.real("r_l"), let resourceName = problem.settings.string("resource_name") else {
-            throw .invalidArgument("r_l and resource_name must be set: r_l is the maximum resource per configuration (a number > 0), resource_name the INT or DOUBLE parameter that receives it")
-        }
-        let eta = problem.settings.real("eta") ?? 3
+        let rl = problem.settings[maxResource]
+        let resourceName = problem.settings[Self.resourceName]
+        let eta = problem.settings[Self.eta]
         let resource = try ResourceParameter.locate(problem.space, name: resourceName, algorithm: algorithm)
         let schedule = HyperbandSchedule(maxResource: rl, eta: eta)
         return HyperbandEngine(code: code, algorithm: algorithm, schedule: schedule, resource: resource)
     }
 
-    public func suggest(_ context: SamplerContext) throws(RPCError) -> SamplerOutput {
-        let engine = try Self.engine(context.problem, code: "hb")
+    public func suggest(_ context: SamplerContext, plan engine: HyperbandEngine) throws(RPCError) -> SamplerOutput {
         let suggestions = try engine.suggest(context) { (count, _, draws, rng) throws(RPCError) in
             var points: [Point] = []
             for _ in 0..<count {

@@ -9,11 +9,8 @@ struct ResourceParameter: Sendable {
     let range: NumericRange
 
     /// Finds and checks the parameter named by the setting `setting` (INVALID_ARGUMENT otherwise).
-    static func locate(_ space: SearchSpace, name: String?, setting: String = "resource_name",
+    static func locate(_ space: SearchSpace, name: String, setting: String = "resource_name",
                        algorithm: String) throws(RPCError) -> ResourceParameter {
-        guard let name, !name.isEmpty else {
-            throw .invalidArgument("\(algorithm) needs the setting \(setting): the name of the INT or DOUBLE parameter that carries the training budget (e.g. epochs)")
-        }
         guard let index = space.index(of: name) else {
             throw .invalidArgument("\(setting) \(name) is not a parameter of the search space; value of \(setting) setting must be in parameters (have: \(space.names.joined(separator: ", ")))")
         }

@@ -40,28 +40,28 @@ public struct PBTSampler: Sampler {
     static let generationLabel = "pbt.suggestion.katib.kubeflow.org/generation"
     static let parentLabel = "pbt.suggestion.katib.kubeflow.org/parent"
 
+    public var checkpointInheritance: CheckpointInheritance? { CheckpointInheritance(parentLabel: Self.parentLabel) }
+
+    static let trialDirectory = Setting<String>.required(
+        "suggestion_trial_dir", .text,
+        help: "Checkpoint directory inside the trial container (Katib mounts the suggestion volume there).")
+    static let population = Setting<Int>.required(
+        "n_population", .integer(min: 5, max: 100_000), help: "Number of members of the population (>= 5).")
+    static let truncationThreshold = Setting<Double>.required(
+        "truncation_threshold", .real(min: 0, max: 1),
+        help: "Fraction t: members in the worst t exploit members in the best t.")
+    static let resampleProbability = Setting<Double?>(
+        "resample_probability", .real(min: 0, max: 1), default: nil,
+        help: "Unset: explore perturbs every value by 0.8 or 1.2. Set: each value is redrawn from its prior with this probability, perturbed otherwise.")
+    static let maxRetries = Setting<Int>(
+        "max_retries", .integer(min: 0, max: 100), default: 2,
+        help: "How often a failed trial is retried before its member is replaced.")
+
     public var settingsSchema: SettingsSchema {
         SettingsSchema(algorithm: name, specs: [
-            SettingSpec(name: "suggestion_trial_dir", kind: .text,
-                        help: "Checkpoint directory inside the trial container (required; Katib mounts the suggestion volume there)."),
-            SettingSpec(name: "n_population", kind: .integer(min: 5, max: 100_000),
-                        help: "Number of members of the population (required, >= 5)."),
-            SettingSpec(name: "truncation_threshold", kind: .real(min: 0, max: 1),
-                        help: "Fraction t: members in the worst t exploit members in the best t (required)."),
-            SettingSpec(name: "resample_probability", kind: .real(min: 0, max: 1),
-                        help: "Unset: explore perturbs every value by 0.8 or 1.2. Set: each value is redrawn from its prior with this probability, perturbed otherwise."),
-            SettingSpec(name: "max_retries", kind: .integer(min: 0, max: 100), defaultValue: "2",
-                        help: "How often a failed trial is retried before its member is replaced."),
-            .randomState,
+            Self.trialDirectory.spec, Self.population.spec, Self.truncationThreshold.spec, Self.resampleProbability.spec,
+            Self.maxRetries.spec, Setting.randomState.spec,
         ])
-    }
-
-    public func validate(_ problem: SearchProblem) throws(RPCError) {
-        let s = problem.settings
-        let missing = ["suggestion_trial_dir", "n_population", "truncation_threshold"].filter { s.values[$0] == nil }
-        if !missing.isEmpty {
-            throw .invalidArgument("Required params missing: \(missing.joined(separator: ", "))")
-        }
     }
 
     struct Member {
@@ -76,11 +76,11 @@ public struct PBTSampler: Sampler {
         }
     }
 
-    public func suggest(_ context: SamplerContext) throws(RPCError) -> SamplerOutput {
+    public func suggest(_ context: SamplerContext, plan: Void) throws(RPCError) -> SamplerOutput {
         let s = context.settings
-        let population = Int(s.integer("n_population") ?? 5)
-        let threshold = s.real("truncation_threshold") ?? 0.2
-        let retries = Int(s.integer("max_retries") ?? 2)
+        let population = s[Self.population]
+        let threshold = s[Self.truncationThreshold]
+        let retries = s[Self.maxRetries]
         let history = MultiFidelityHistory(context, code: Self.code, fieldCount: Self.fieldCount)
         var members: [Int: Member] = [:]
         var bySequence: [Int: TaggedTrial] = [:]
@@ -90,7 +90,7 @@ public struct PBTSampler: Sampler {
         }
         var rng = SeededRandom(seed: context.seed)
         var draws = ConfigurationDraws(space: context.space, resource: nil, history: context.history)
-        let perturbation = PBTPerturbation(space: context.space, resampleProbability: s.real("resample_probability"))
+        let perturbation = PBTPerturbation(space: context.space, resampleProbability: s[Self.resampleProbability])
         let experiment = context.problem.experimentName
         var sequence = history.nextSequence
         var out: [Suggestion] = []

@@ -21,18 +21,18 @@ public struct RandomSampler: Sampler {
     public var name: String { "random" }
 
     public var settingsSchema: SettingsSchema {
-        SettingsSchema(algorithm: name, specs: [.randomState])
+        SettingsSchema(algorithm: name, specs: [Setting.randomState.spec])
     }
 
     /// Largest finite space whose free points are enumerated when rejection fails.
     static let enumerationLimit = 1_000_000
     static let redraws = 64
 
-    public func suggest(_ context: SamplerContext) throws(RPCError) -> SamplerOutput {
+    public func suggest(_ context: SamplerContext, plan: Void) throws(RPCError) -> SamplerOutput {
         let transform = SearchSpaceTransform(context.space, categoricalEncoding: .index)
         var rng = SeededRandom(seed: context.seed)
         var taken = context.history.takenPoints
-        var free: [Int]? = nil   // finite indices of free points, built on first need
+        var free: [Int]? = nil
         var points: [Point] = []
         points.reserveCapacity(context.requestCount)
         for i in 0..<context.requestCount {
@@ -43,22 +43,31 @@ public struct RandomSampler: Sampler {
                 candidate = Self.draw(transform, &rng)
                 attempts += 1
             }
-            if taken.contains(candidate), let (counts, total) = context.space.finiteCounts,
-               total <= Self.enumerationLimit {
-                if free == nil {
-                    free = (0..<total).filter { !taken.contains(context.space.point(atFiniteIndex: $0, counts: counts)) }
-                }
-                if let list = free, !list.isEmpty {
-                    let i = rng.index(below: list.count)
-                    candidate = context.space.point(atFiniteIndex: list[i], counts: counts)
-                    free!.swapAt(i, list.count - 1)
-                    free!.removeLast()
-                }
-            }
+            if taken.contains(candidate), let f = Self.freePoint(context.space, taken, &free, &rng) { candidate = f }
             if i + 1 < context.requestCount { taken.insert(candidate) }   // only later draws consult it
             points.append(candidate)
         }
         return SamplerOutput(points: points)
+    }
+
+    /// When rejection fails: a uniformly chosen point of a finite space of at most `enumerationLimit`
+    /// points that is not in `taken`, removed from `free` (the finite indices of free points, built on
+    /// first need and kept by the caller for the rest of its batch); nil when none is free or the
+    /// space is too large to enumerate. Points taken since `free` was built are skipped.
+    static func freePoint(_ space: SearchSpace, _ taken: Set<Point>, _ free: inout [Int]?,
+                          _ rng: inout SeededRandom) -> Point? {
+        guard let (counts, total) = space.finiteCounts, total <= enumerationLimit else { return nil }
+        if free == nil {
+            free = (0..<total).filter { !taken.contains(space.point(atFiniteIndex: $0, counts: counts)) }
+        }
+        while let count = free?.count, count > 0 {
+            let i = rng.index(below: count)
+            let point = space.point(atFiniteIndex: free![i], counts: counts)
+            free!.swapAt(i, count - 1)
+            free!.removeLast()
+            if !taken.contains(point) { return point }
+        }
+        return nil
     }
 
     /// A draw from the prior that is not in `taken` (up to `redraws` tries; the last try otherwise).

@@ -19,12 +19,12 @@ public struct SobolSampler: Sampler {
 
     public var name: String { "sobol" }
 
+    static let scramble = Setting<Bool>(
+        "scramble", .boolean, default: false,
+        help: "Apply a random digital shift (seeded by random_state or the experiment name).")
+
     public var settingsSchema: SettingsSchema {
-        SettingsSchema(algorithm: name, specs: [
-            SettingSpec(name: "scramble", kind: .boolean, defaultValue: "false",
-                        help: "Apply a random digital shift (seeded by random_state or the experiment name)."),
-            .randomState,
-        ])
+        SettingsSchema(algorithm: name, specs: [Self.scramble.spec, Setting.randomState.spec])
     }
 
     public func validate(_ problem: SearchProblem) throws(RPCError) {
@@ -33,16 +33,13 @@ public struct SobolSampler: Sampler {
         }
     }
 
-    public func suggest(_ context: SamplerContext) throws(RPCError) -> SamplerOutput {
+    public func suggest(_ context: SamplerContext, plan: Void) throws(RPCError) -> SamplerOutput {
         let transform = SearchSpaceTransform(context.space, categoricalEncoding: .index)
         let order = context.space.parameters.indices.sorted { context.space.parameters[$0].name < context.space.parameters[$1].name }
         let sequence = SobolSequence(dimensions: Swift.max(order.count, 1))
         var shift: [UInt32]? = nil
-        if context.settings.boolean("scramble") == true {
-            var h = StableHasher()
-            h.combine("sobol-digital-shift")
-            if let state = context.settings.randomState { h.combine(state) } else { h.combine(context.problem.experimentName) }
-            var rng = SeededRandom(seed: h.finalize())
+        if context.settings[Self.scramble] {
+            var rng = SeededRandom(seed: context.experimentSeed(purpose: "digital-shift"))
             shift = (0..<order.count).map { _ in UInt32(truncatingIfNeeded: rng.next()) }
         }
         var taken = context.history.takenPoints

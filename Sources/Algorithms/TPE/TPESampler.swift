@@ -32,34 +32,29 @@ public struct TPESampler: Sampler {
     /// Slots of one call chosen by the model; further ones are `random` draws (bounds a call's cost).
     static let maxModelSlots = 256
 
+    static let startupTrials = Setting<Int>(
+        "n_startup_trials", .integer(min: 0, max: 1_000_000), default: 10,
+        help: "Completed trials before the model is used; until then draws are random.")
+    static let eiCandidates = Setting<Int>(
+        "n_ei_candidates", .integer(min: 1, max: 10_000), default: 24,
+        help: "Candidates drawn from l(x) per suggestion.", aliases: ["n_EI_candidates"])
+    static let gamma = Setting<Double?>(
+        "gamma", .real(min: 0, max: 1, minOpen: true, maxOpen: true), default: nil,
+        help: "hyperopt's split: the best ⌈gamma·√n⌉ (at most 25) form l(x). Unset: Optuna's ⌈0.1·n⌉.")
+    static let priorWeight = Setting<Double>(
+        "prior_weight", .real(min: 0, max: 1_000_000, minOpen: true), default: 1,
+        help: "Weight of the prior kernel against each observation's.")
+
     public var settingsSchema: SettingsSchema {
-        SettingsSchema(algorithm: name, specs: [
-            SettingSpec(name: "n_startup_trials", kind: .integer(min: 0, max: 1_000_000), defaultValue: "10",
-                        help: "Completed trials before the model is used; until then draws are random."),
-            SettingSpec(name: "n_ei_candidates", kind: .integer(min: 1, max: 10_000),
-                        help: "Candidates drawn from l(x) per suggestion (default 24)."),
-            SettingSpec(name: "n_EI_candidates", kind: .integer(min: 1, max: 10_000),
-                        help: "hyperopt's name for n_ei_candidates."),
-            SettingSpec(name: "gamma", kind: .real(min: 0, max: 1, minOpen: true, maxOpen: true),
-                        help: "hyperopt's split: the best ⌈gamma·√n⌉ (at most 25) form l(x). Unset: Optuna's ⌈0.1·n⌉."),
-            SettingSpec(name: "prior_weight", kind: .real(min: 0, max: 1_000_000, minOpen: true), defaultValue: "1",
-                        help: "Weight of the prior kernel against each observation's."),
-            .randomState,
-        ])
+        SettingsSchema(algorithm: name, specs: [Self.startupTrials.spec, Self.eiCandidates.spec, Self.gamma.spec,
+                                                Self.priorWeight.spec, Setting.randomState.spec])
     }
 
-    public func validate(_ problem: SearchProblem) throws(RPCError) {
-        let s = problem.settings
-        if let a = s.integer("n_ei_candidates"), let b = s.integer("n_EI_candidates"), a != b {
-            throw .invalidArgument("n_ei_candidates (\(a)) and n_EI_candidates (\(b)) are the same setting under two names; give one")
-        }
-    }
-
-    public func suggest(_ context: SamplerContext) throws(RPCError) -> SamplerOutput {
+    public func suggest(_ context: SamplerContext, plan: Void) throws(RPCError) -> SamplerOutput {
         let s = context.settings
-        let startup = Int(s.integer("n_startup_trials") ?? 10)
-        let candidates = Int(s.integer("n_ei_candidates") ?? s.integer("n_EI_candidates") ?? 24)
-        let priorWeight = s.real("prior_weight") ?? 1
+        let startup = s[Self.startupTrials]
+        let candidates = s[Self.eiCandidates]
+        let priorWeight = s[Self.priorWeight]
         let transform = SearchSpaceTransform(context.space, categoricalEncoding: .index)
         let kinds: [ParzenEstimator.Kind] = transform.dimensions.map { dim in
             if case .categorical(let c) = dim.kind { return .categorical(c) }
@@ -84,7 +79,7 @@ public struct TPESampler: Sampler {
         completed.sort { $0.loss < $1.loss }
         let n = completed.count
         let nBelow: Int
-        if let gamma = s.real("gamma") {
+        if let gamma = s[Self.gamma] {
             nBelow = Swift.min(Int((gamma * Double(n).squareRoot()).rounded(.up)), 25)
         } else {
             nBelow = Swift.min(Int((0.1 * Double(n)).rounded(.up)), 25)

@@ -14,10 +14,10 @@ import SuggestionAPI
     @Test func rungsAreGeometricFromTheTop() throws {
         // min 1, max 27, η 3: rungs 1, 3, 9, 27; min 2, max 27: 3, 9, 27 (the top gets exactly max).
         let params = [param("x", .double, "0", "1"), param("epochs", .int, "1", "100")]
-        let plan = try ASHASampler().plan(AlgorithmService().resolve(experiment(params, algorithm: "asha",
+        let plan = try ASHASampler().validate(AlgorithmService().resolve(experiment(params, algorithm: "asha",
             settings: [("resource_name", "epochs"), ("max_resource", "27")])).1)
         #expect(plan.rungResources == [1, 3, 9, 27])
-        let plan2 = try ASHASampler().plan(AlgorithmService().resolve(experiment(params, algorithm: "asha",
+        let plan2 = try ASHASampler().validate(AlgorithmService().resolve(experiment(params, algorithm: "asha",
             settings: [("resource_name", "epochs"), ("min_resource", "2"), ("max_resource", "27")])).1)
         #expect(plan2.rungResources == [3, 9, 27])
     }

@@ -268,7 +268,7 @@ struct RequestMutator {
 enum FuzzSeeds {
     static func all() -> [(String, GetSuggestionsRequest)] {
         var seeds: [(String, GetSuggestionsRequest)] = []
-        for sampler in AlgorithmRegistry.samplers {
+        for sampler in AlgorithmRegistry.samplers where sampler.input == .parameters {
             let params = ConformanceFixtures.parameters(ConformanceTests.finite, sampler.name)
             let exp = fixtureExperiment(params, algorithm: sampler.name, maxTrials: 40)
             let service = AlgorithmService()

@@ -1,21 +1,21 @@
 
 ç
 
-lr0.005
+lr0.016
 
-momentum0.6
+momentum0.7
 
 layers6
 
 batch32
 
-optftrlexp-cmaes-0-0-c-c3
+optadamexp-cmaes-0-0-c-c3
 .cmaes.suggestion.katib.kubeflow.org/generation0
 å
 
-lr0.027
+lr0.001
 
-momentum0.8
+momentum0.7
 
 layers6
 
@@ -26,9 +26,9 @@
 .cmaes.suggestion.katib.kubeflow.org/generation0
 å
 
-lr0.029
+lr0.004
 
-momentum0.9
+momentum0.5
 
 layers4
 

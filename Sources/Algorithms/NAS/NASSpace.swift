@@ -1,46 +1,13 @@
 import SuggestionAPI
 
-/// A neural-architecture-search algorithm. Its input is `experiment.spec.nas_config` (no parameter
-/// specs); its assignments have fixed names whose values are the text formats Katib's trial images
-/// parse (`DARTSAlgorithm`, `ENASAlgorithm`).
-public protocol NASAlgorithm: Sendable {
-    var name: String { get }
-    /// Whether graph_config must give input_sizes and output_sizes (the trial image needs them).
-    var needsGraphSizes: Bool { get }
-    /// Validates the settings (the request's `algorithm_settings`) and returns them parsed.
-    func parseSettings(_ settings: [AlgorithmSetting]) throws(RPCError) -> NASSettings
-    /// Checks what the shared nas_config validation cannot; INVALID_ARGUMENT naming the field.
-    func validate(_ problem: NASProblem) throws(RPCError)
-    /// `count` assignment lists. `trials` is the request's history; `seed` comes from the request.
-    func suggest(_ problem: NASProblem, trials: [Trial], count: Int, seed: UInt64) throws(RPCError) -> [[ParameterAssignment]]
-}
-
-/// Settings of a NAS algorithm in request order, with `None` kept as nil (Katib passes the string
-/// `None` through as Python's None).
-public struct NASSettings: Sendable {
-    public var values: [(name: String, value: NASValue?)]
-    public init(values: [(name: String, value: NASValue?)] = []) { self.values = values }
-    public func value(_ name: String) -> NASValue?? {
-        guard let entry = values.last(where: { $0.name == name }) else { return nil }
-        return .some(entry.value)
-    }
-}
-
-public enum NASValue: Sendable, Equatable {
-    case integer(Int64)
-    case real(Double)
-}
-
-/// The validated `nas_config` of a request.
-public struct NASProblem: Sendable {
-    public var experimentName: String
+/// The validated `nas_config` of a request: what NAS algorithms (`AlgorithmInput.nasConfig`) search
+/// instead of parameter specs. Their assignments have fixed names whose values are the text formats
+/// Katib's trial images parse (`DARTSAlgorithm`, `ENASAlgorithm`).
+public struct NASSpace: Sendable {
     public var numLayers: Int
     public var inputSizes: [Int]
     public var outputSizes: [Int]
     public var operations: [NASOperationSpec]
-    public var settings: NASSettings
-    public var objective: Objective
-    public var settingsSeed: Int64?
 }
 
 /// One operation of `nas_config.operations`: its type and its parameters' values.
@@ -51,6 +18,14 @@ public struct NASOperationSpec: Sendable {
     public var parameters: [(name: String, values: [JSONValue])]
 }
 
+extension SearchProblem {
+    /// The nas_config of a NAS algorithm's problem (set by `AlgorithmService` for `.nasConfig` input).
+    func nasSpace() throws(RPCError) -> NASSpace {
+        guard let nas else { throw RPCError(.internalError, "algorithm \(algorithmName) reads nas_config, but the problem has none") }
+        return nas
+    }
+}
+
 enum NASValidation {
     /// Largest number of candidate operations (the product of parameter values, summed over
     /// operations) a search space may expand to.
@@ -59,7 +34,7 @@ enum NASValidation {
     /// The shared checks of Katib's `nas/common/validation.py`, stricter where Katib crashes: every
     /// INT or DOUBLE needs both min and max; INT step defaults to 1; DOUBLE needs a positive step;
     /// min <= max; the expansion stays under `maxOperations`.
-    static func parse(_ experiment: Experiment, requireGraphSizes: Bool, parameterlessSkip: Bool) throws(RPCError) -> (Int, [Int], [Int], [NASOperationSpec]) {
+    static func parse(_ experiment: Experiment, requireGraphSizes: Bool, parameterlessSkip: Bool) throws(RPCError) -> NASSpace {
         guard let nas = experiment.spec?.nasConfig else {
             throw .invalidArgument("experiment \(experiment.name) has no nas_config: NAS algorithms need spec.nasConfig with graphConfig and operations")
         }
@@ -132,7 +107,8 @@ enum NASValidation {
             guard total <= maxOperations else { throw .invalidArgument("the operations expand to more than \(maxOperations) candidates") }
             specs.append(NASOperationSpec(type: op.operationType, parameters: parsed))
         }
-        return (Int(graph.numLayers), graph.inputSizes.map(Int.init), graph.outputSizes.map(Int.init), specs)
+        return NASSpace(numLayers: Int(graph.numLayers), inputSizes: graph.inputSizes.map(Int.init),
+                        outputSizes: graph.outputSizes.map(Int.init), operations: specs)
     }
 }
 

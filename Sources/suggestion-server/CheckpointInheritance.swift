@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import SuggestionAPI
+import Algorithms
 
 /// The checkpoint half of Katib's pbt contract, which needs the file system and so lives here, not in
 /// `Algorithms`. With `resumePolicy: FromVolume`, Katib mounts the suggestion volume at
@@ -12,11 +13,11 @@ import SuggestionAPI
 /// present (a reply recomputed after Katib discarded it reuses the names; such trials never ran), then
 /// created as a recursive copy of `<data>/<experiment>/<parent>` when the reply names a parent whose
 /// directory exists, else empty. Nothing happens when `<data>` is not a directory (no volume) or the
-/// algorithm is not pbt. A copy that fails answers INTERNAL, and Katib's controller retries the call.
-struct PBTCheckpointService<Base: SuggestionService>: SuggestionService {
+/// algorithm declares no `checkpointInheritance`. A copy that fails answers INTERNAL, and Katib's
+/// controller retries the call.
+struct CheckpointInheritanceService<Base: SuggestionService>: SuggestionService {
     let base: Base
     let dataDirectory: String
-    static var parentLabel: String { "pbt.suggestion.katib.kubeflow.org/parent" }
 
     func validateAlgorithmSettings(_ request: ValidateAlgorithmSettingsRequest) async throws(RPCError) -> ValidateAlgorithmSettingsReply {
         try await base.validateAlgorithmSettings(request)
@@ -24,7 +25,8 @@ struct PBTCheckpointService<Base: SuggestionService>: SuggestionService {
 
     func getSuggestions(_ request: GetSuggestionsRequest) async throws(RPCError) -> GetSuggestionsReply {
         let reply = try await base.getSuggestions(request)
-        guard request.experiment?.spec?.algorithm?.algorithmName == "pbt", !dataDirectory.isEmpty,
+        guard let algorithm = request.experiment?.spec?.algorithm?.algorithmName,
+              let inheritance = AlgorithmRegistry.sampler(named: algorithm)?.checkpointInheritance, !dataDirectory.isEmpty,
               FileTree.isDirectory(dataDirectory), let experiment = request.experiment?.name,
               FileTree.isPlainName(experiment) else { return reply }
         let root = dataDirectory + "/" + experiment
@@ -33,7 +35,7 @@ struct PBTCheckpointService<Base: SuggestionService>: SuggestionService {
             for pa in reply.parameterAssignments where FileTree.isPlainName(pa.trialName) {
                 let target = root + "/" + pa.trialName
                 try FileTree.remove(target)
-                if let parent = pa.labels[Self.parentLabel], FileTree.isPlainName(parent),
+                if let parent = pa.labels[inheritance.parentLabel], FileTree.isPlainName(parent),
                    FileTree.isDirectory(root + "/" + parent) {
                     try FileTree.copy(root + "/" + parent, to: target)
                 } else {
@@ -41,7 +43,7 @@ struct PBTCheckpointService<Base: SuggestionService>: SuggestionService {
                 }
             }
         } catch {
-            throw RPCError(.internalError, "pbt: cannot prepare trial checkpoint directories under \(root): \(error.text)")
+            throw RPCError(.internalError, "\(algorithm): cannot prepare trial checkpoint directories under \(root): \(error.text)")
         }
         return reply
     }
