@@ -10,12 +10,8 @@ public protocol ProtoMessage: Sendable, Hashable {
     static var protoFullName: String { get }
     /// Throws INVALID_ARGUMENT when the bytes are not a valid encoding of this message.
     init(serializedBytes: [UInt8]) throws(RPCError)
-    /// The encoding, after `prefix` zero bytes (room for the 5-byte gRPC frame header, no copy).
-    func serializedBytes(prefix: Int) -> [UInt8]
-}
-
-extension ProtoMessage {
-    public func serializedBytes() -> [UInt8] { serializedBytes(prefix: 0) }
+    /// The encoding (the transport frames it without copying: `GRPCFraming`).
+    func serializedBytes() -> [UInt8]
 }
 
 // The helpers below are the only hand-written unsafe code of the codecs. Ownership rule: every node
@@ -70,13 +66,12 @@ func decodeMessage<T>(_ bytes: [UInt8], descriptorIndex: Int, name: String,
     return copy(UnsafeRawPointer(message))
 }
 
-func encodeMessage(_ tree: UnsafeMutableRawPointer, prefix: Int) -> [UInt8] {
+func encodeMessage(_ tree: UnsafeMutableRawPointer) -> [UInt8] {
     let message = tree.assumingMemoryBound(to: ProtobufCMessage.self)
     defer { protobuf_c_message_free_unpacked(message, nil) }
     let size = protobuf_c_message_get_packed_size(message)
-    return [UInt8](unsafeUninitializedCapacity: prefix + size) { buffer, count in
-        for i in 0..<prefix { buffer[i] = 0 }
-        _ = protobuf_c_message_pack(message, buffer.baseAddress! + prefix)
-        count = prefix + size
+    return [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+        if size > 0 { _ = protobuf_c_message_pack(message, buffer.baseAddress!) }
+        count = size
     }
 }

@@ -1,117 +1,65 @@
-// katib-codegen: writes three files by walking the protoc-c message and enum descriptors linked from
-// CKatibProto (no second .proto parser): the Swift value types (Messages.swift), their codecs
-// (Codecs.swift), and the C table of descriptors the codecs index (katib-descriptors.c). Output is
-// deterministic (sorted by full name). Usage: katib-codegen OUTPUT_DIRECTORY
+// katib-codegen: writes four files by walking the protoc-c service, message and enum descriptors
+// linked from CKatibProto (no second .proto parser): the Swift value types (Messages.swift), their
+// codecs (Codecs.swift), the C table of descriptors the codecs index (katib-descriptors.c), and
+// compile-time checks of the codecs' byte offsets (katib-offsets-check.c). Output is deterministic
+// (sorted by full name). Usage: katib-codegen OUTPUT_DIRECTORY
 import CKatibProto
 import CProtobufC
 #if canImport(Glibc)
 import Glibc
 #endif
 
-let messageDescriptors: [ProtobufCMessageDescriptor] = [
-    api__v1__beta1__experiment__descriptor,
-    api__v1__beta1__experiment_spec__descriptor,
-    api__v1__beta1__experiment_spec__parameter_specs__descriptor,
-    api__v1__beta1__parameter_spec__descriptor,
-    api__v1__beta1__feasible_space__descriptor,
-    api__v1__beta1__objective_spec__descriptor,
-    api__v1__beta1__algorithm_spec__descriptor,
-    api__v1__beta1__algorithm_setting__descriptor,
-    api__v1__beta1__early_stopping_spec__descriptor,
-    api__v1__beta1__early_stopping_setting__descriptor,
-    api__v1__beta1__nas_config__descriptor,
-    api__v1__beta1__nas_config__operations__descriptor,
-    api__v1__beta1__graph_config__descriptor,
-    api__v1__beta1__operation__descriptor,
-    api__v1__beta1__operation__parameter_specs__descriptor,
-    api__v1__beta1__trial__descriptor,
-    api__v1__beta1__trial_spec__descriptor,
-    api__v1__beta1__trial_spec__parameter_assignments__descriptor,
-    api__v1__beta1__trial_spec__labels_entry__descriptor,
-    api__v1__beta1__parameter_assignment__descriptor,
-    api__v1__beta1__trial_status__descriptor,
-    api__v1__beta1__observation__descriptor,
-    api__v1__beta1__metric__descriptor,
-    api__v1__beta1__report_observation_log_request__descriptor,
-    api__v1__beta1__report_observation_log_reply__descriptor,
-    api__v1__beta1__observation_log__descriptor,
-    api__v1__beta1__metric_log__descriptor,
-    api__v1__beta1__get_observation_log_request__descriptor,
-    api__v1__beta1__get_observation_log_reply__descriptor,
-    api__v1__beta1__delete_observation_log_request__descriptor,
-    api__v1__beta1__delete_observation_log_reply__descriptor,
-    api__v1__beta1__get_suggestions_request__descriptor,
-    api__v1__beta1__get_suggestions_reply__descriptor,
-    api__v1__beta1__get_suggestions_reply__parameter_assignments__descriptor,
-    api__v1__beta1__get_suggestions_reply__parameter_assignments__labels_entry__descriptor,
-    api__v1__beta1__validate_algorithm_settings_request__descriptor,
-    api__v1__beta1__validate_algorithm_settings_reply__descriptor,
-    api__v1__beta1__get_early_stopping_rules_request__descriptor,
-    api__v1__beta1__get_early_stopping_rules_reply__descriptor,
-    api__v1__beta1__early_stopping_rule__descriptor,
-    api__v1__beta1__validate_early_stopping_settings_request__descriptor,
-    api__v1__beta1__validate_early_stopping_settings_reply__descriptor,
-    api__v1__beta1__set_trial_status_request__descriptor,
-    api__v1__beta1__set_trial_status_reply__descriptor,
-    grpc__health__v1__health_check_request__descriptor,
-    grpc__health__v1__health_check_response__descriptor,
+/// The services of proto/: every message and enum the codecs need is reached from their methods.
+let services: [ProtobufCServiceDescriptor] = [
+    api__v1__beta1__suggestion__descriptor,
+    api__v1__beta1__early_stopping__descriptor,
+    api__v1__beta1__dbmanager__descriptor,
+    grpc__health__v1__health__descriptor,
 ]
-let messageSymbols = [
-    "api__v1__beta1__experiment__descriptor",
-    "api__v1__beta1__experiment_spec__descriptor",
-    "api__v1__beta1__experiment_spec__parameter_specs__descriptor",
-    "api__v1__beta1__parameter_spec__descriptor",
-    "api__v1__beta1__feasible_space__descriptor",
-    "api__v1__beta1__objective_spec__descriptor",
-    "api__v1__beta1__algorithm_spec__descriptor",
-    "api__v1__beta1__algorithm_setting__descriptor",
-    "api__v1__beta1__early_stopping_spec__descriptor",
-    "api__v1__beta1__early_stopping_setting__descriptor",
-    "api__v1__beta1__nas_config__descriptor",
-    "api__v1__beta1__nas_config__operations__descriptor",
-    "api__v1__beta1__graph_config__descriptor",
-    "api__v1__beta1__operation__descriptor",
-    "api__v1__beta1__operation__parameter_specs__descriptor",
-    "api__v1__beta1__trial__descriptor",
-    "api__v1__beta1__trial_spec__descriptor",
-    "api__v1__beta1__trial_spec__parameter_assignments__descriptor",
-    "api__v1__beta1__trial_spec__labels_entry__descriptor",
-    "api__v1__beta1__parameter_assignment__descriptor",
-    "api__v1__beta1__trial_status__descriptor",
-    "api__v1__beta1__observation__descriptor",
-    "api__v1__beta1__metric__descriptor",
-    "api__v1__beta1__report_observation_log_request__descriptor",
-    "api__v1__beta1__report_observation_log_reply__descriptor",
-    "api__v1__beta1__observation_log__descriptor",
-    "api__v1__beta1__metric_log__descriptor",
-    "api__v1__beta1__get_observation_log_request__descriptor",
-    "api__v1__beta1__get_observation_log_reply__descriptor",
-    "api__v1__beta1__delete_observation_log_request__descriptor",
-    "api__v1__beta1__delete_observation_log_reply__descriptor",
-    "api__v1__beta1__get_suggestions_request__descriptor",
-    "api__v1__beta1__get_suggestions_reply__descriptor",
-    "api__v1__beta1__get_suggestions_reply__parameter_assignments__descriptor",
-    "api__v1__beta1__get_suggestions_reply__parameter_assignments__labels_entry__descriptor",
-    "api__v1__beta1__validate_algorithm_settings_request__descriptor",
-    "api__v1__beta1__validate_algorithm_settings_reply__descriptor",
-    "api__v1__beta1__get_early_stopping_rules_request__descriptor",
-    "api__v1__beta1__get_early_stopping_rules_reply__descriptor",
-    "api__v1__beta1__early_stopping_rule__descriptor",
-    "api__v1__beta1__validate_early_stopping_settings_request__descriptor",
-    "api__v1__beta1__validate_early_stopping_settings_reply__descriptor",
-    "api__v1__beta1__set_trial_status_request__descriptor",
-    "api__v1__beta1__set_trial_status_reply__descriptor",
-    "grpc__health__v1__health_check_request__descriptor",
-    "grpc__health__v1__health_check_response__descriptor",
-]
-let enumDescriptors: [ProtobufCEnumDescriptor] = [
-    api__v1__beta1__parameter_type__descriptor,
-    api__v1__beta1__distribution__descriptor,
-    api__v1__beta1__objective_type__descriptor,
-    api__v1__beta1__comparison_type__descriptor,
-    api__v1__beta1__trial_status__trial_condition_type__descriptor,
-    grpc__health__v1__health_check_response__serving_status__descriptor,
-]
+
+/// Every message reachable from the services' inputs and outputs through message fields (map entries
+/// included), and every enum of their fields; each sorted by full name, so output is deterministic.
+func reachable(_ services: [ProtobufCServiceDescriptor]) -> (messages: [ProtobufCMessageDescriptor], enums: [ProtobufCEnumDescriptor]) {
+    var messages: [String: ProtobufCMessageDescriptor] = [:]
+    var enums: [String: ProtobufCEnumDescriptor] = [:]
+    var queue: [ProtobufCMessageDescriptor] = []
+    for service in services {
+        for i in 0..<Int(service.n_methods) {
+            queue.append(service.methods[i].input.pointee)
+            queue.append(service.methods[i].output.pointee)
+        }
+    }
+    while let d = queue.popLast() {
+        let name = String(cString: d.name)
+        guard messages[name] == nil else { continue }
+        messages[name] = d
+        for i in 0..<Int(d.n_fields) {
+            let f = d.fields[i]
+            if f.type == PROTOBUF_C_TYPE_MESSAGE {
+                queue.append(f.descriptor.assumingMemoryBound(to: ProtobufCMessageDescriptor.self).pointee)
+            } else if f.type == PROTOBUF_C_TYPE_ENUM {
+                let e = f.descriptor.assumingMemoryBound(to: ProtobufCEnumDescriptor.self).pointee
+                enums[String(cString: e.name)] = e
+            }
+        }
+    }
+    return (messages.keys.sorted().map { messages[$0]! }, enums.keys.sorted().map { enums[$0]! })
+}
+let (messageDescriptors, enumDescriptors) = reachable(services)
+
+/// protoc-c's symbol for a message descriptor: the C type name (`Api__V1__Beta1__ExperimentSpec__ParameterSpecs`)
+/// with each `__`-separated part turned from CamelCase to snake_case, then `__descriptor`.
+func descriptorSymbol(_ d: ProtobufCMessageDescriptor) -> String {
+    let parts = String(cString: d.c_name).split(separator: "__").map { part -> String in
+        var out = ""
+        for (i, ch) in part.enumerated() {
+            if ch.isUppercase && i > 0 { out += "_" }
+            out += ch.lowercased()
+        }
+        return out
+    }
+    return parts.joined(separator: "__") + "__descriptor"
+}
 
 func camel(_ snake: String, upperFirst: Bool) -> String {
     let parts = snake.lowercased().split(separator: "_").map(String.init)
@@ -254,6 +202,21 @@ func elementSize(_ f: ProtobufCFieldDescriptor) -> String {
 }
 
 var codecs: [(String, String)] = []
+/// `_Static_assert`s that every offset the codecs bake in is the C compiler's `offsetof`, so a change
+/// of protobuf-c's structs or of the ABI fails the build of CKatibProto instead of corrupting memory.
+func offsetChecks(_ d: ProtobufCMessageDescriptor) -> [String] {
+    var offsetChecks: [String] = []
+    let type = String(cString: d.c_name)
+    for i in 0..<Int(d.n_fields) {
+        let f = d.fields[i]
+        let member = String(cString: f.name).lowercased()
+        offsetChecks.append("_Static_assert(offsetof(\(type), \(member)) == \(f.offset), \"\(type).\(member)\");")
+        if f.label == PROTOBUF_C_LABEL_REPEATED {
+            offsetChecks.append("_Static_assert(offsetof(\(type), n_\(member)) == \(f.quantifier_offset), \"\(type).n_\(member)\");")
+        }
+    }
+    return offsetChecks
+}
 for (index, d) in messageDescriptors.enumerated() where !isMapEntry(d) {
     let full = String(cString: d.name)
     let name = swiftName(full: full, package: String(cString: d.package_name))
@@ -303,7 +266,7 @@ for (index, d) in messageDescriptors.enumerated() where !isMapEntry(d) {
     s += "    public static let protoFullName = \"\(full)\"\n"
     s += "    static let descriptorIndex = \(index)\n\n"
     s += "    public init(serializedBytes bytes: [UInt8]) throws(RPCError) {\n        self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }\n    }\n\n"
-    s += "    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }\n\n"
+    s += "    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }\n\n"
     s += "    init(cMessage c: UnsafeRawPointer) {\n        self.init()\n" + dec + "    }\n\n"
     s += "    func cMessage() -> UnsafeMutableRawPointer {\n        let c = cNewMessage(Self.descriptorIndex)\n" + enc + "        return c\n    }\n}\n"
     codecs.append((name, s))
@@ -318,10 +281,18 @@ fclose(codecFile)
 // The descriptor table, in the order of messageDescriptors: C, so that the addresses are the real ones.
 var table = "/* Generated by katib-codegen; do not edit. Regenerate: scripts/generate.sh */\n#include \"katib-descriptors.h\"\n#include \"api.pb-c.h\"\n#include \"health.pb-c.h\"\n\n"
 table += "static const ProtobufCMessageDescriptor *const table[] = {\n"
-for s in messageSymbols { table += "    &\(s),\n" }
+for d in messageDescriptors { table += "    &\(descriptorSymbol(d)),\n" }
 table += "};\n\nconst ProtobufCMessageDescriptor *katib_message_descriptor(int index) {\n    return (index >= 0 && index < (int)(sizeof table / sizeof table[0])) ? table[index] : 0;\n}\n"
 let tablePath = CommandLine.arguments[1] + "/katib-descriptors.c"
 guard let tableFile = fopen(tablePath, "w") else { perror(tablePath); exit(1) }
 fputs(table, tableFile)
 fclose(tableFile)
 
+var checks = "/* Generated by katib-codegen; do not edit. Regenerate: scripts/generate.sh\n"
+checks += " * The byte offsets baked into Sources/SuggestionAPI/Generated/Codecs.swift, checked against the\n"
+checks += " * compiler's offsetof when CKatibProto builds. */\n#include <stddef.h>\n#include \"api.pb-c.h\"\n#include \"health.pb-c.h\"\n\n"
+checks += messageDescriptors.flatMap(offsetChecks).joined(separator: "\n") + "\n"
+let checksPath = CommandLine.arguments[1] + "/katib-offsets-check.c"
+guard let checksFile = fopen(checksPath, "w") else { perror(checksPath); exit(1) }
+fputs(checks, checksFile)
+fclose(checksFile)

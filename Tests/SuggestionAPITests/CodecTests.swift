@@ -66,11 +66,10 @@ import Testing
         }
     }
 
-    @Test func prefixIsReservedWithoutChangingTheMessage() {
-        let message = HealthCheckResponse(status: .serving)
-        let framed = message.serializedBytes(prefix: 5)
-        #expect(Array(framed.prefix(5)) == [0, 0, 0, 0, 0])
-        #expect(Array(framed.dropFirst(5)) == message.serializedBytes())
+    @Test func emptyMessagesEncodeToNoBytesAndBack() throws {
+        #expect(ValidateAlgorithmSettingsReply().serializedBytes() == [])
+        #expect(try ValidateAlgorithmSettingsReply(serializedBytes: []) == ValidateAlgorithmSettingsReply())
+        #expect(HealthCheckResponse(status: .serving).serializedBytes() == [0x08, 0x01])
     }
 
     @Test func multiMegabyteRequestRoundTrips() throws {

@@ -2,13 +2,13 @@
 
 extension AlgorithmSetting: ProtoMessage {
     public static let protoFullName = "api.v1.beta1.AlgorithmSetting"
-    static let descriptorIndex = 7
+    static let descriptorIndex = 0
 
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -26,13 +26,13 @@ extension AlgorithmSetting: ProtoMessage {
 
 extension AlgorithmSpec: ProtoMessage {
     public static let protoFullName = "api.v1.beta1.AlgorithmSpec"
-    static let descriptorIndex = 6
+    static let descriptorIndex = 1
 
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -56,13 +56,13 @@ extension AlgorithmSpec: ProtoMessage {
 
 extension DeleteObservationLogReply: ProtoMessage {
     public static let protoFullName = "api.v1.beta1.DeleteObservationLogReply"
-    static let descriptorIndex = 30
+    static let descriptorIndex = 2
 
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -76,13 +76,13 @@ extension DeleteObservationLogReply: ProtoMessage {
 
 extension DeleteObservationLogRequest: ProtoMessage {
     public static let protoFullName = "api.v1.beta1.DeleteObservationLogRequest"
-    static let descriptorIndex = 29
+    static let descriptorIndex = 3
 
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -98,13 +98,13 @@ extension DeleteObservationLogRequest: ProtoMessage {
 
 extension EarlyStoppingRule: ProtoMessage {
     public static let protoFullName = "api.v1.beta1.EarlyStoppingRule"
-    static let descriptorIndex = 39
+    static let descriptorIndex = 4
 
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -126,13 +126,13 @@ extension EarlyStoppingRule: ProtoMessage {
 
 extension EarlyStoppingSetting: ProtoMessage {
     public static let protoFullName = "api.v1.beta1.EarlyStoppingSetting"
-    static let descriptorIndex = 9
+    static let descriptorIndex = 5
 
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -150,13 +150,13 @@ extension EarlyStoppingSetting: ProtoMessage {
 
 extension EarlyStoppingSpec: ProtoMessage {
     public static let protoFullName = "api.v1.beta1.EarlyStoppingSpec"
-    static let descriptorIndex = 8
+    static let descriptorIndex = 6
 
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -180,13 +180,13 @@ extension EarlyStoppingSpec: ProtoMessage {
 
 extension Experiment: ProtoMessage {
     public static let protoFullName = "api.v1.beta1.Experiment"
-    static let descriptorIndex = 0
+    static let descriptorIndex = 7
 
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -204,13 +204,13 @@ extension Experiment: ProtoMessage {
 
 extension ExperimentSpec: ProtoMessage {
     public static let protoFullName = "api.v1.beta1.ExperimentSpec"
-    static let descriptorIndex = 1
+    static let descriptorIndex = 8
 
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -238,13 +238,13 @@ extension ExperimentSpec: ProtoMessage {
 
 extension ExperimentSpec.ParameterSpecs: ProtoMessage {
     public static let protoFullName = "api.v1.beta1.ExperimentSpec.ParameterSpecs"
-    static let descriptorIndex = 2
+    static let descriptorIndex = 9
 
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -266,13 +266,13 @@ extension ExperimentSpec.ParameterSpecs: ProtoMessage {
 
 extension FeasibleSpace: ProtoMessage {
     public static let protoFullName = "api.v1.beta1.FeasibleSpace"
-    static let descriptorIndex = 4
+    static let descriptorIndex = 10
 
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -302,13 +302,13 @@ extension FeasibleSpace: ProtoMessage {
 
 extension GetEarlyStoppingRulesReply: ProtoMessage {
     public static let protoFullName = "api.v1.beta1.GetEarlyStoppingRulesReply"
-    static let descriptorIndex = 38
+    static let descriptorIndex = 11
 
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -330,13 +330,13 @@ extension GetEarlyStoppingRulesReply: ProtoMessage {
 
 extension GetEarlyStoppingRulesRequest: ProtoMessage {
     public static let protoFullName = "api.v1.beta1.GetEarlyStoppingRulesRequest"
-    static let descriptorIndex = 37
+    static let descriptorIndex = 12
 
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -362,13 +362,13 @@ extension GetEarlyStoppingRulesRequest: ProtoMessage {
 
 extension GetObservationLogReply: ProtoMessage {
     public static let protoFullName = "api.v1.beta1.GetObservationLogReply"
-    static let descriptorIndex = 28
+    static let descriptorIndex = 13
 
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -384,13 +384,13 @@ extension GetObservationLogReply: ProtoMessage {
 
 extension GetObservationLogRequest: ProtoMessage {
     public static let protoFullName = "api.v1.beta1.GetObservationLogRequest"
-    static let descriptorIndex = 27
+    static let descriptorIndex = 14
 
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -412,13 +412,13 @@ extension GetObservationLogRequest: ProtoMessage {
 
 extension GetSuggestionsReply: ProtoMessage {
     public static let protoFullName = "api.v1.beta1.GetSuggestionsReply"
-    static let descriptorIndex = 32
+    static let descriptorIndex = 15
 
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -450,13 +450,13 @@ extension GetSuggestionsReply: ProtoMessage {
 
 extension GetSuggestionsReply.ParameterAssignments: ProtoMessage {
     public static let protoFullName = "api.v1.beta1.GetSuggestionsReply.ParameterAssignments"
-    static let descriptorIndex = 33
+    static let descriptorIndex = 16
 
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -482,7 +482,7 @@ extension GetSuggestionsReply.ParameterAssignments: ProtoMessage {
         c.storeBytes(of: labelsKeys.count, toByteOffset: 48, as: Int.self)
         let labelsArray = cArray(count: labelsKeys.count, stride: MemoryLayout<UnsafeRawPointer>.stride)
         for (i, key) in labelsKeys.enumerated() {
-            let e = cNewMessage(34)
+            let e = cNewMessage(17)
             e.storeBytes(of: cDup(key), toByteOffset: 24, as: UnsafeMutablePointer<CChar>?.self)
             e.storeBytes(of: cDup(labels[key]!), toByteOffset: 32, as: UnsafeMutablePointer<CChar>?.self)
             labelsArray?.storeBytes(of: e, toByteOffset: i * MemoryLayout<UnsafeRawPointer>.stride, as: UnsafeMutableRawPointer.self)
@@ -494,13 +494,13 @@ extension GetSuggestionsReply.ParameterAssignments: ProtoMessage {
 
 extension GetSuggestionsRequest: ProtoMessage {
     public static let protoFullName = "api.v1.beta1.GetSuggestionsRequest"
-    static let descriptorIndex = 31
+    static let descriptorIndex = 18
 
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -528,13 +528,13 @@ extension GetSuggestionsRequest: ProtoMessage {
 
 extension GraphConfig: ProtoMessage {
     public static let protoFullName = "api.v1.beta1.GraphConfig"
-    static let descriptorIndex = 12
+    static let descriptorIndex = 19
 
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -572,7 +572,7 @@ extension HealthCheckRequest: ProtoMessage {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -594,7 +594,7 @@ extension HealthCheckResponse: ProtoMessage {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -610,13 +610,13 @@ extension HealthCheckResponse: ProtoMessage {
 
 extension Metric: ProtoMessage {
     public static let protoFullName = "api.v1.beta1.Metric"
-    static let descriptorIndex = 22
+    static let descriptorIndex = 20
 
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -634,13 +634,13 @@ extension Metric: ProtoMessage {
 
 extension MetricLog: ProtoMessage {
     public static let protoFullName = "api.v1.beta1.MetricLog"
-    static let descriptorIndex = 26
+    static let descriptorIndex = 21
 
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -658,13 +658,13 @@ extension MetricLog: ProtoMessage {
 
 extension NasConfig: ProtoMessage {
     public static let protoFullName = "api.v1.beta1.NasConfig"
-    static let descriptorIndex = 10
+    static let descriptorIndex = 22
 
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -682,13 +682,13 @@ extension NasConfig: ProtoMessage {
 
 extension NasConfig.Operations: ProtoMessage {
     public static let protoFullName = "api.v1.beta1.NasConfig.Operations"
-    static let descriptorIndex = 11
+    static let descriptorIndex = 23
 
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -710,13 +710,13 @@ extension NasConfig.Operations: ProtoMessage {
 
 extension ObjectiveSpec: ProtoMessage {
     public static let protoFullName = "api.v1.beta1.ObjectiveSpec"
-    static let descriptorIndex = 5
+    static let descriptorIndex = 24
 
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -744,13 +744,13 @@ extension ObjectiveSpec: ProtoMessage {
 
 extension Observation: ProtoMessage {
     public static let protoFullName = "api.v1.beta1.Observation"
-    static let descriptorIndex = 21
+    static let descriptorIndex = 25
 
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -772,13 +772,13 @@ extension Observation: ProtoMessage {
 
 extension ObservationLog: ProtoMessage {
     public static let protoFullName = "api.v1.beta1.ObservationLog"
-    static let descriptorIndex = 25
+    static let descriptorIndex = 26
 
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -800,13 +800,13 @@ extension ObservationLog: ProtoMessage {
 
 extension Operation: ProtoMessage {
     public static let protoFullName = "api.v1.beta1.Operation"
-    static let descriptorIndex = 13
+    static let descriptorIndex = 27
 
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -824,13 +824,13 @@ extension Operation: ProtoMessage {
 
 extension Operation.ParameterSpecs: ProtoMessage {
     public static let protoFullName = "api.v1.beta1.Operation.ParameterSpecs"
-    static let descriptorIndex = 14
+    static let descriptorIndex = 28
 
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -852,13 +852,13 @@ extension Operation.ParameterSpecs: ProtoMessage {
 
 extension ParameterAssignment: ProtoMessage {
     public static let protoFullName = "api.v1.beta1.ParameterAssignment"
-    static let descriptorIndex = 19
+    static let descriptorIndex = 29
 
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -876,13 +876,13 @@ extension ParameterAssignment: ProtoMessage {
 
 extension ParameterSpec: ProtoMessage {
     public static let protoFullName = "api.v1.beta1.ParameterSpec"
-    static let descriptorIndex = 3
+    static let descriptorIndex = 30
 
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -902,13 +902,13 @@ extension ParameterSpec: ProtoMessage {
 
 extension ReportObservationLogReply: ProtoMessage {
     public static let protoFullName = "api.v1.beta1.ReportObservationLogReply"
-    static let descriptorIndex = 24
+    static let descriptorIndex = 31
 
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -922,13 +922,13 @@ extension ReportObservationLogReply: ProtoMessage {
 
 extension ReportObservationLogRequest: ProtoMessage {
     public static let protoFullName = "api.v1.beta1.ReportObservationLogRequest"
-    static let descriptorIndex = 23
+    static let descriptorIndex = 32
 
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -946,13 +946,13 @@ extension ReportObservationLogRequest: ProtoMessage {
 
 extension SetTrialStatusReply: ProtoMessage {
     public static let protoFullName = "api.v1.beta1.SetTrialStatusReply"
-    static let descriptorIndex = 43
+    static let descriptorIndex = 33
 
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -966,13 +966,13 @@ extension SetTrialStatusReply: ProtoMessage {
 
 extension SetTrialStatusRequest: ProtoMessage {
     public static let protoFullName = "api.v1.beta1.SetTrialStatusRequest"
-    static let descriptorIndex = 42
+    static let descriptorIndex = 34
 
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -988,13 +988,13 @@ extension SetTrialStatusRequest: ProtoMessage {
 
 extension Trial: ProtoMessage {
     public static let protoFullName = "api.v1.beta1.Trial"
-    static let descriptorIndex = 15
+    static let descriptorIndex = 35
 
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -1014,13 +1014,13 @@ extension Trial: ProtoMessage {
 
 extension TrialSpec: ProtoMessage {
     public static let protoFullName = "api.v1.beta1.TrialSpec"
-    static let descriptorIndex = 16
+    static let descriptorIndex = 36
 
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -1040,7 +1040,7 @@ extension TrialSpec: ProtoMessage {
         c.storeBytes(of: labelsKeys.count, toByteOffset: 40, as: Int.self)
         let labelsArray = cArray(count: labelsKeys.count, stride: MemoryLayout<UnsafeRawPointer>.stride)
         for (i, key) in labelsKeys.enumerated() {
-            let e = cNewMessage(18)
+            let e = cNewMessage(37)
             e.storeBytes(of: cDup(key), toByteOffset: 24, as: UnsafeMutablePointer<CChar>?.self)
             e.storeBytes(of: cDup(labels[key]!), toByteOffset: 32, as: UnsafeMutablePointer<CChar>?.self)
             labelsArray?.storeBytes(of: e, toByteOffset: i * MemoryLayout<UnsafeRawPointer>.stride, as: UnsafeMutableRawPointer.self)
@@ -1052,13 +1052,13 @@ extension TrialSpec: ProtoMessage {
 
 extension TrialSpec.ParameterAssignments: ProtoMessage {
     public static let protoFullName = "api.v1.beta1.TrialSpec.ParameterAssignments"
-    static let descriptorIndex = 17
+    static let descriptorIndex = 38
 
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -1080,13 +1080,13 @@ extension TrialSpec.ParameterAssignments: ProtoMessage {
 
 extension TrialStatus: ProtoMessage {
     public static let protoFullName = "api.v1.beta1.TrialStatus"
-    static let descriptorIndex = 20
+    static let descriptorIndex = 39
 
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -1108,13 +1108,13 @@ extension TrialStatus: ProtoMessage {
 
 extension ValidateAlgorithmSettingsReply: ProtoMessage {
     public static let protoFullName = "api.v1.beta1.ValidateAlgorithmSettingsReply"
-    static let descriptorIndex = 36
+    static let descriptorIndex = 40
 
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -1128,13 +1128,13 @@ extension ValidateAlgorithmSettingsReply: ProtoMessage {
 
 extension ValidateAlgorithmSettingsRequest: ProtoMessage {
     public static let protoFullName = "api.v1.beta1.ValidateAlgorithmSettingsRequest"
-    static let descriptorIndex = 35
+    static let descriptorIndex = 41
 
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -1150,13 +1150,13 @@ extension ValidateAlgorithmSettingsRequest: ProtoMessage {
 
 extension ValidateEarlyStoppingSettingsReply: ProtoMessage {
     public static let protoFullName = "api.v1.beta1.ValidateEarlyStoppingSettingsReply"
-    static let descriptorIndex = 41
+    static let descriptorIndex = 42
 
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
@@ -1170,13 +1170,13 @@ extension ValidateEarlyStoppingSettingsReply: ProtoMessage {
 
 extension ValidateEarlyStoppingSettingsRequest: ProtoMessage {
     public static let protoFullName = "api.v1.beta1.ValidateEarlyStoppingSettingsRequest"
-    static let descriptorIndex = 40
+    static let descriptorIndex = 43
 
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
         self = try decodeMessage(bytes, descriptorIndex: Self.descriptorIndex, name: Self.protoFullName) { Self(cMessage: $0) }
     }
 
-    public func serializedBytes(prefix: Int) -> [UInt8] { encodeMessage(cMessage(), prefix: prefix) }
+    public func serializedBytes() -> [UInt8] { encodeMessage(cMessage()) }
 
     init(cMessage c: UnsafeRawPointer) {
         self.init()
