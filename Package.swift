@@ -1,6 +1,8 @@
 // swift-tools-version:6.0
 // Katib-compatible hyperparameter suggestion services. No package dependencies: HTTP/2 comes from the
-// system's nghttp2 and protobuf from protobuf-c, both through system-library targets.
+// system's nghttp2 and protobuf from protobuf-c, both through system-library targets. The targets show
+// the architecture: wire types (SuggestionAPI) apart from the transport (GRPCTransport), the HTTPS
+// client and the local system calls; Algorithms depends on the wire types alone.
 import PackageDescription
 
 let package = Package(
@@ -9,7 +11,7 @@ let package = Package(
         .executable(name: "suggestion-server", targets: ["suggestion-server"]),
     ],
     targets: [
-        // C libraries and C code. Only SuggestionAPI imports these, except libyaml (LocalRunner).
+        // C libraries and C code, each imported by one target only.
         .systemLibrary(name: "CNghttp2", pkgConfig: "libnghttp2", providers: [.apt(["libnghttp2-dev"])]),
         .systemLibrary(name: "CProtobufC", pkgConfig: "libprotobuf-c", providers: [.apt(["libprotobuf-c-dev"])]),
         // libyaml: the YAML of Experiment manifests for `suggestion-server tune` (LocalRunner only).
@@ -19,24 +21,34 @@ let package = Package(
         // One HTTPS exchange over OpenSSL: the early-stopping service's Kubernetes API calls.
         .target(name: "CHTTPS", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
 
-        // Wire types, codecs, gRPC server and client.
-        .target(name: "SuggestionAPI", dependencies: ["CNghttp2", "CProtobufC", "CKatibProto", "CShims", "CHTTPS"]),
-        // Search spaces and samplers: pure Swift, no I/O, no C.
+        // Katib's wire types and their protobuf codecs, the service protocols, RPCError, JSON: no I/O.
+        .target(name: "SuggestionAPI", dependencies: ["CProtobufC", "CKatibProto"]),
+        // gRPC over HTTP/2 (nghttp2): the server, the client, framing, event loops, signals.
+        .target(name: "GRPCTransport", dependencies: ["SuggestionAPI", "CNghttp2", "CShims"]),
+        // The HTTPS client (OpenSSL) of the Kubernetes API calls.
+        .target(name: "HTTPS", dependencies: ["SuggestionAPI", "CHTTPS"]),
+        // Child processes and whole-file reads and writes over the C library (errors are RPCErrors).
+        .target(name: "LocalSystem", dependencies: ["SuggestionAPI"]),
+        // Search spaces and samplers: pure Swift over the wire types; no transport, no C.
         .target(name: "Algorithms", dependencies: ["SuggestionAPI"]),
         // Early-stopping rules, the DBManager client call, the Kubernetes Trial status update.
-        .target(name: "EarlyStopping", dependencies: ["SuggestionAPI", "Algorithms"]),
+        .target(name: "EarlyStopping", dependencies: ["SuggestionAPI", "Algorithms", "GRPCTransport", "HTTPS", "LocalSystem"]),
         // Running a Katib Experiment on one machine (`suggestion-server tune`), and its YAML reader.
-        .target(name: "LocalRunner", dependencies: ["SuggestionAPI", "Algorithms", "EarlyStopping", "CYAML"]),
-        .executableTarget(name: "suggestion-server", dependencies: ["SuggestionAPI", "Algorithms", "EarlyStopping", "LocalRunner"]),
+        .target(name: "LocalRunner", dependencies: ["SuggestionAPI", "Algorithms", "EarlyStopping", "LocalSystem", "CYAML"]),
+        .executableTarget(name: "suggestion-server", dependencies: [
+            "SuggestionAPI", "GRPCTransport", "LocalSystem", "Algorithms", "EarlyStopping", "LocalRunner",
+        ]),
 
         // Emits Sources/SuggestionAPI/Generated from the protoc-c descriptors (scripts/generate.sh).
         .executableTarget(name: "katib-codegen", dependencies: ["CKatibProto", "CProtobufC"]),
 
         .testTarget(name: "SuggestionAPITests", dependencies: ["SuggestionAPI"]),
+        .testTarget(name: "GRPCTransportTests", dependencies: ["GRPCTransport", "SuggestionAPI"]),
+        .testTarget(name: "HTTPSTests", dependencies: ["HTTPS", "SuggestionAPI"]),
         // The fuzz corpus is read from the source tree (#filePath), not bundled.
-        .testTarget(name: "AlgorithmsTests", dependencies: ["Algorithms", "SuggestionAPI"], exclude: ["Fuzz/corpus"]),
-        .testTarget(name: "EarlyStoppingTests", dependencies: ["EarlyStopping", "SuggestionAPI"]),
-        .testTarget(name: "LocalRunnerTests", dependencies: ["LocalRunner", "SuggestionAPI"]),
+        .testTarget(name: "AlgorithmsTests", dependencies: ["Algorithms", "SuggestionAPI"], exclude: ["Fuzz/corpus", "ReplyCorpus"]),
+        .testTarget(name: "EarlyStoppingTests", dependencies: ["EarlyStopping", "SuggestionAPI", "GRPCTransport"]),
+        .testTarget(name: "LocalRunnerTests", dependencies: ["LocalRunner", "SuggestionAPI", "LocalSystem"]),
     ],
     swiftLanguageModes: [.v6]
 )

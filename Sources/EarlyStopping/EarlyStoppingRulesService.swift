@@ -48,18 +48,14 @@ public struct EarlyStoppingRulesService: EarlyStoppingService {
         for trial in request.trials where trial.name.isEmpty {
             throw .invalidArgument("a trial in the request has an empty name")
         }
-        let needsLogs = !(algorithm is ThresholdStop)
         let logs: any ObservationLogSource
-        var closer: DBManagerLogSource?
-        if needsLogs {
+        if algorithm.readsObservationLogs {
             let address = try DBManagerAddress(parsing: request.dbManagerAddress)
             try dbManagerPolicy.check(address)
             logs = logSource(address)
-            closer = logs as? DBManagerLogSource
         } else {
             logs = NoLogs()
         }
-        defer { closer?.close() }
         let experiment = request.experiment?.name ?? ""
         let notes = self.notes
         let context = StoppingContext(objectiveMetric: objective.objectiveMetricName, objectiveType: objective.type,

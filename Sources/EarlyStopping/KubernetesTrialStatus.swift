@@ -2,6 +2,8 @@
 import Glibc
 #endif
 import SuggestionAPI
+import LocalSystem
+import HTTPS
 
 /// How to reach the Kubernetes API. In a pod: `KUBERNETES_SERVICE_HOST`/`_PORT` and the service
 /// account's files; elsewhere, the `--kube-*` options of suggestion-server.

@@ -1,4 +1,5 @@
 import SuggestionAPI
+import GRPCTransport
 import Algorithms
 
 /// Where the per-trial metric logs come from.
@@ -19,17 +20,21 @@ public struct DBManagerLogSource: ObservationLogSource {
     /// 300,000 log entries of one metric, far more than a trial reports; up to 8 are read at once.
     public static let maxReplyBytes = 16 << 20
 
-    public init(address: DBManagerAddress, timeout: Duration = .seconds(10)) {
+    /// The pool the server's calls share (one connection to Katib's DBManager, not one per call).
+    public static let clients = GRPCClientPool(capacity: 4, maxMessageBytes: maxReplyBytes)
+
+    public init(address: DBManagerAddress, timeout: Duration = .seconds(10), clients: GRPCClientPool = DBManagerLogSource.clients) {
         self.address = address
         self.timeout = timeout
-        client = GRPCClient(host: address.host, port: address.port, maxMessageBytes: Self.maxReplyBytes)
+        client = clients.client(host: address.host, port: address.port)
     }
 
     public func values(trial: String, metric: String) async throws(RPCError) -> [Double] {
         let request = GetObservationLogRequest(trialName: trial, metricName: metric)
         let bytes: [UInt8]
         do {
-            bytes = try await client.unary(path: MethodPath.getObservationLog, request: request.serializedBytes(), timeout: timeout)
+            // The reply is decoded below into the metric's values only (no tree of every log entry).
+            bytes = try await client.call(.getObservationLog, request, timeout: timeout) { (bytes: [UInt8]) throws(RPCError) in bytes }
         } catch {
             let code: StatusCode = error.code == .cancelled ? .cancelled : .unavailable
             // Transport failures (refused, reset, closed, unreachable) are reported alike, so the
@@ -43,9 +48,6 @@ public struct DBManagerLogSource: ObservationLogSource {
             throw RPCError(.unavailable, "the DBManager at \(address) sent an undecodable GetObservationLog reply for trial \(trial)")
         }
     }
-
-    /// Ends the connection (a source serves one GetEarlyStoppingRules call).
-    public func close() { client.close() }
 }
 
 /// `db_manager_address` as Katib sends it: `host:port`, or `[ipv6]:port`.

@@ -30,6 +30,9 @@ public struct StoppingContext: Sendable {
 public protocol StoppingAlgorithm: Sendable {
     var name: String { get }
     var settingsSchema: SettingsSchema { get }
+    /// Whether `rules` reads trial logs (then the request's db_manager_address must be valid and
+    /// allowed); true unless the algorithm says otherwise.
+    var readsObservationLogs: Bool { get }
     /// Relations between settings that the schema cannot state; INVALID_ARGUMENT when violated.
     func validate(_ settings: Settings) throws(RPCError)
     func rules(_ context: StoppingContext) async throws(RPCError) -> [EarlyStoppingRule]
@@ -37,6 +40,7 @@ public protocol StoppingAlgorithm: Sendable {
 
 extension StoppingAlgorithm {
     public func validate(_ settings: Settings) throws(RPCError) {}
+    public var readsObservationLogs: Bool { true }
 }
 
 public enum StoppingAlgorithms {

@@ -8,6 +8,7 @@ import Algorithms
 public struct ThresholdStop: StoppingAlgorithm {
     public init() {}
     public var name: String { "threshold" }
+    public var readsObservationLogs: Bool { false }
     static let value = Setting<Double>.required("value", .real(), help: "The threshold.")
     static let metric = Setting<String?>("metric", .text, default: nil, help: "Metric the rule tests (default: the objective metric).")
     static let comparison = Setting<String?>(

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import SuggestionAPI
+import LocalSystem
 
 /// One trial's output: every line of standard output and error appended to `stdout.log` and
 /// `stderr.log` in the trial's directory (`<results>.d/<trial>/`, created on first use; nothing is

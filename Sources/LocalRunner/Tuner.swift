@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Synchronization
 import SuggestionAPI
+import LocalSystem
 import Algorithms
 import EarlyStopping
 

@@ -21,6 +21,28 @@ public enum MethodPath {
 /// Answers SERVING for `""` (the whole server), for `manager.v1beta1.Suggestion` (the name Katib's
 /// Kubernetes probes send, which is not a real service name) and for the full name of every service
 /// served; any other name gets NOT_FOUND, as the gRPC health-checking protocol specifies.
+/// A unary method with its request and reply types: what a typed client call names.
+public struct RPCMethod<Request: ProtoMessage, Reply: ProtoMessage>: Sendable {
+    public let path: String
+    public init(path: String) { self.path = path }
+}
+
+extension RPCMethod where Request == GetSuggestionsRequest, Reply == GetSuggestionsReply {
+    public static var getSuggestions: Self { Self(path: MethodPath.getSuggestions) }
+}
+
+extension RPCMethod where Request == ValidateAlgorithmSettingsRequest, Reply == ValidateAlgorithmSettingsReply {
+    public static var validateAlgorithmSettings: Self { Self(path: MethodPath.validateAlgorithmSettings) }
+}
+
+extension RPCMethod where Request == GetObservationLogRequest, Reply == GetObservationLogReply {
+    public static var getObservationLog: Self { Self(path: MethodPath.getObservationLog) }
+}
+
+extension RPCMethod where Request == HealthCheckRequest, Reply == HealthCheckResponse {
+    public static var healthCheck: Self { Self(path: MethodPath.healthCheck) }
+}
+
 public struct HealthService: Sendable {
     public static let katibProbeServiceName = "manager.v1beta1.Suggestion"
     public let servingNames: Set<String>
@@ -38,73 +60,10 @@ public struct HealthService: Sendable {
     }
 }
 
-/// Adapts a typed unary method to the byte-oriented transport: decode, call, encode.
-/// A body that cannot be decoded is the caller's mistake: INVALID_ARGUMENT.
-public func unaryHandler<Request: ProtoMessage, Reply: ProtoMessage>(
-    _ body: @escaping @Sendable (Request, CallContext) async throws(RPCError) -> Reply
-) -> UnaryHandler {
-    return { (bytes: [UInt8], context: CallContext) async throws(RPCError) -> [UInt8] in
-        let request = try Request(serializedBytes: bytes)
-        let reply = try await body(request, context)
-        return reply.serializedBytes()
-    }
-}
-
-extension SuggestionService {
-    /// The transport routes of the Suggestion service.
-    public func handlers() -> [String: UnaryHandler] {
-        [
-            MethodPath.getSuggestions: unaryHandler { (request: GetSuggestionsRequest, _) async throws(RPCError) in
-                try await self.getSuggestions(request)
-            },
-            MethodPath.validateAlgorithmSettings: unaryHandler {
-                (request: ValidateAlgorithmSettingsRequest, _) async throws(RPCError) in
-                try await self.validateAlgorithmSettings(request)
-            },
-        ]
-    }
-}
-
-extension HealthService {
-    /// The route of Health/Check, run inline on the event loop (`InlineHandler`): a health probe must
-    /// answer while every worker thread is busy with sampler work, or Kubernetes restarts a pod that
-    /// is merely loaded.
-    public func inlineHandlers() -> [String: InlineHandler] {
-        [MethodPath.healthCheck: { (bytes: [UInt8], _: CallContext) throws(RPCError) -> [UInt8] in
-            // Decoded on the event loop, so only a request of a health check's size is decoded at all.
-            guard bytes.count <= Self.maxRequestBytes else {
-                throw RPCError(.invalidArgument, "a HealthCheckRequest of \(bytes.count) bytes; it holds one service name (at most \(Self.maxRequestBytes) bytes)")
-            }
-            return try self.check(HealthCheckRequest(serializedBytes: bytes)).serializedBytes()
-        }]
-    }
-
-    /// The largest HealthCheckRequest decoded (a service name and its framing).
-    public static let maxRequestBytes = 4096
-}
-
 /// The EarlyStopping service of Katib's `api.v1.beta1` API (port 6788). Stateless like the
 /// Suggestion service: every call carries what it needs.
 public protocol EarlyStoppingService: Sendable {
     func getEarlyStoppingRules(_ request: GetEarlyStoppingRulesRequest) async throws(RPCError) -> GetEarlyStoppingRulesReply
     func setTrialStatus(_ request: SetTrialStatusRequest) async throws(RPCError) -> SetTrialStatusReply
     func validateEarlyStoppingSettings(_ request: ValidateEarlyStoppingSettingsRequest) async throws(RPCError) -> ValidateEarlyStoppingSettingsReply
-}
-
-extension EarlyStoppingService {
-    /// The transport routes of the EarlyStopping service.
-    public func handlers() -> [String: UnaryHandler] {
-        [
-            MethodPath.getEarlyStoppingRules: unaryHandler { (request: GetEarlyStoppingRulesRequest, _) async throws(RPCError) in
-                try await self.getEarlyStoppingRules(request)
-            },
-            MethodPath.setTrialStatus: unaryHandler { (request: SetTrialStatusRequest, _) async throws(RPCError) in
-                try await self.setTrialStatus(request)
-            },
-            MethodPath.validateEarlyStoppingSettings: unaryHandler {
-                (request: ValidateEarlyStoppingSettingsRequest, _) async throws(RPCError) in
-                try await self.validateEarlyStoppingSettings(request)
-            },
-        ]
-    }
 }

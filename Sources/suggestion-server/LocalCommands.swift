@@ -2,6 +2,8 @@
 import Glibc
 #endif
 import SuggestionAPI
+import LocalSystem
+import GRPCTransport
 import LocalRunner
 
 /// `suggestion-server tune` and `suggestion-server suggest`.
@@ -139,8 +141,7 @@ enum LocalCommands {
                                                 totalRequestNumber: Int32(trials.count + count))
             let client = GRPCClient(host: String(target[..<colon]), port: port)
             do {
-                let bytes = try await client.unary(path: MethodPath.getSuggestions, request: request.serializedBytes(), timeout: .seconds(60))
-                let reply = try GetSuggestionsReply(serializedBytes: bytes)
+                let reply = try await client.call(.getSuggestions, request, timeout: .seconds(60))
                 let items: [JSONValue] = reply.parameterAssignments.map { pa in
                     .object([("trialName", .string(pa.trialName)),
                              ("assignments", .object(pa.assignments.map { ($0.name, .string($0.value)) })),

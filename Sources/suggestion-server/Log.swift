@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import SuggestionAPI
+import LocalSystem
 
 /// Writes one line to standard error with a single write(2), so that lines from concurrent calls
 /// never interleave (writes below PIPE_BUF bytes are atomic). Lines start with the UTC time in

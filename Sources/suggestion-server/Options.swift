@@ -1,4 +1,5 @@
 import SuggestionAPI
+import GRPCTransport
 
 /// Command-line options of `suggestion-server`. Parsing is hand-written: four flags do not earn a
 /// package dependency.

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import SuggestionAPI
+import GRPCTransport
 
 /// SIGTERM and SIGINT start a graceful shutdown (GOAWAY, in-flight calls finish within the grace
 /// period); SIGPIPE is ignored. The signals are read on their own thread (`handleSignals`), so a

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Dispatch
 import SuggestionAPI
+import GRPCTransport
 import Algorithms
 import EarlyStopping
 

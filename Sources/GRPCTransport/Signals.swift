@@ -1,5 +1,6 @@
 // Termination signals on a thread of their own.
 
+import SuggestionAPI
 internal import CShims
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,6 @@
 import Testing
-@testable import SuggestionAPI
+import SuggestionAPI
+@testable import GRPCTransport
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -9,6 +9,7 @@
 //   mark the connection dirty. Closing happens at the top of the loop.
 // - Nothing a peer sends may trap: callbacks guard every lookup and use checked arithmetic.
 
+import SuggestionAPI
 internal import CNghttp2
 internal import CShims
 #if canImport(Glibc)

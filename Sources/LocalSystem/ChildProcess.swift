@@ -3,6 +3,7 @@
 
 #if canImport(Glibc)
 import Glibc
+import SuggestionAPI
 #endif
 
 /// A running child whose standard output and error are captured line by line.

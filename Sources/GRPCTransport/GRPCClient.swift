@@ -2,6 +2,7 @@
 // (re-dialled lazily when it drops or the server sends GOAWAY), calls multiplexed as streams.
 // Its connection lives on a private EventLoop thread; callers hand calls over through the mailbox.
 
+import SuggestionAPI
 import Synchronization
 internal import CNghttp2
 internal import CShims
@@ -53,6 +54,25 @@ public final class GRPCClient: Sendable {
             loop.post(.run { _ in core.cancel(call) })
         }
         return try result.get()
+    }
+
+    /// A typed unary call: the request encoded, the reply decoded by `decode` (a reply that does not
+    /// decode is UNAVAILABLE naming the method: the peer, not the caller, is at fault).
+    public func call<Request, Reply, Result>(_ method: RPCMethod<Request, Reply>, _ request: Request,
+                                             timeout: Duration? = nil,
+                                             decode: ([UInt8]) throws(RPCError) -> Result) async throws(RPCError) -> Result {
+        let bytes = try await unary(path: method.path, request: request.serializedBytes(), timeout: timeout)
+        do {
+            return try decode(bytes)
+        } catch {
+            throw RPCError(.unavailable, "\(core.authority) sent an undecodable \(Reply.protoFullName) for \(method.path): \(error.message)")
+        }
+    }
+
+    /// A typed unary call whose reply is decoded into `Reply`.
+    public func call<Request, Reply>(_ method: RPCMethod<Request, Reply>, _ request: Request,
+                                     timeout: Duration? = nil) async throws(RPCError) -> Reply {
+        try await call(method, request, timeout: timeout) { (bytes: [UInt8]) throws(RPCError) in try Reply(serializedBytes: bytes) }
     }
 
     /// Closes the connection; calls in flight fail with CANCELLED. A later call dials again.
@@ -373,4 +393,49 @@ final class ClientConnection: H2Connection {
         }
         return .failure(RPCError(.internalError, "reply from \(core.authority) carried no grpc-status"))
     }
+}
+
+/// Clients shared across calls, one per address: a service that calls the same peer on every request
+/// (the early-stopping service and Katib's DBManager) keeps one connection and one I/O thread
+/// instead of starting both per call. At most `capacity` addresses are kept; the least recently used
+/// one is closed when another is needed.
+public final class GRPCClientPool: Sendable {
+    private struct Entry {
+        let client: GRPCClient
+        var lastUse: UInt64
+    }
+    private let entries = Mutex<(clients: [String: Entry], clock: UInt64)>(([:], 0))
+    public let capacity: Int
+    public let maxMessageBytes: Int
+
+    public init(capacity: Int = 4, maxMessageBytes: Int = 64 << 20) {
+        self.capacity = max(capacity, 1)
+        self.maxMessageBytes = maxMessageBytes
+    }
+
+    /// The client for `host:port`, created on first use.
+    public func client(host: String, port: Int) -> GRPCClient {
+        let key = "\(host)\u{0}\(port)"
+        let (client, evicted) = entries.withLock { state -> (GRPCClient, GRPCClient?) in
+            state.clock += 1
+            if var entry = state.clients[key] {
+                entry.lastUse = state.clock
+                state.clients[key] = entry
+                return (entry.client, nil)
+            }
+            var evicted: GRPCClient? = nil
+            if state.clients.count >= capacity, let oldest = state.clients.min(by: { $0.value.lastUse < $1.value.lastUse }) {
+                evicted = oldest.value.client
+                state.clients[oldest.key] = nil
+            }
+            let client = GRPCClient(host: host, port: port, maxMessageBytes: maxMessageBytes)
+            state.clients[key] = Entry(client: client, lastUse: state.clock)
+            return (client, evicted)
+        }
+        evicted?.close()
+        return client
+    }
+
+    /// How many clients are kept (for tests).
+    public var count: Int { entries.withLock { $0.clients.count } }
 }

@@ -1,5 +1,6 @@
 import Testing
-@testable import SuggestionAPI
+import SuggestionAPI
+@testable import GRPCTransport
 
 @Suite struct TransportFramingTests {
     @Test func timeoutParsing() {

@@ -1,6 +1,7 @@
 // gRPC-over-HTTP/2 framing rules that do not depend on nghttp2: the 5-byte message prefix,
 // grpc-timeout, grpc-message percent-encoding, and the HTTP-status fallback mapping.
 // Pure functions over bytes (https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md).
+import SuggestionAPI
 
 enum GRPCFraming {
     /// The Length-Prefixed-Message header: compressed flag (always 0 here) and big-endian length.

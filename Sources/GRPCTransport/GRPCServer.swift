@@ -1,6 +1,7 @@
 // A byte-oriented gRPC unary server on nghttp2: h2c with prior knowledge, N event loops each with
 // its own SO_REUSEPORT listener, handlers run as Swift Tasks off the loops.
 
+import SuggestionAPI
 import Synchronization
 internal import CNghttp2
 internal import CShims

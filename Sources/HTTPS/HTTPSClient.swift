@@ -3,6 +3,7 @@
 // Dispatch worker so no Swift concurrency thread waits on the network.
 
 import Dispatch
+import SuggestionAPI
 internal import CHTTPS
 
 /// An HTTP response: status code, header fields (names lower-cased, in order) and the decoded body.

@@ -1,6 +1,7 @@
 import Synchronization
 import Testing
-@testable import SuggestionAPI
+import SuggestionAPI
+@testable import GRPCTransport
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -2,6 +2,7 @@
 // timers checked through epoll_wait's timeout, and a mailbox (Mutex + eventfd) through which other
 // threads hand it work. It owns its listener (if any), its connections and their nghttp2 sessions.
 
+import SuggestionAPI
 import Synchronization
 internal import CShims
 #if canImport(Glibc)

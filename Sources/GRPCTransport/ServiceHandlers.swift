@@ -1,0 +1,67 @@
+import SuggestionAPI
+
+// The services of `SuggestionAPI` as the server's method table: request bytes are decoded into the
+// service's message, its reply encoded back.
+
+/// Adapts a typed unary method to the byte-oriented transport: decode, call, encode.
+/// A body that cannot be decoded is the caller's mistake: INVALID_ARGUMENT.
+public func unaryHandler<Request: ProtoMessage, Reply: ProtoMessage>(
+    _ body: @escaping @Sendable (Request, CallContext) async throws(RPCError) -> Reply
+) -> UnaryHandler {
+    return { (bytes: [UInt8], context: CallContext) async throws(RPCError) -> [UInt8] in
+        let request = try Request(serializedBytes: bytes)
+        let reply = try await body(request, context)
+        return reply.serializedBytes()
+    }
+}
+
+extension SuggestionService {
+    /// The transport routes of the Suggestion service.
+    public func handlers() -> [String: UnaryHandler] {
+        [
+            MethodPath.getSuggestions: unaryHandler { (request: GetSuggestionsRequest, _) async throws(RPCError) in
+                try await self.getSuggestions(request)
+            },
+            MethodPath.validateAlgorithmSettings: unaryHandler {
+                (request: ValidateAlgorithmSettingsRequest, _) async throws(RPCError) in
+                try await self.validateAlgorithmSettings(request)
+            },
+        ]
+    }
+}
+
+extension HealthService {
+    /// The route of Health/Check, run inline on the event loop (`InlineHandler`): a health probe must
+    /// answer while every worker thread is busy with sampler work, or Kubernetes restarts a pod that
+    /// is merely loaded.
+    public func inlineHandlers() -> [String: InlineHandler] {
+        [MethodPath.healthCheck: { (bytes: [UInt8], _: CallContext) throws(RPCError) -> [UInt8] in
+            // Decoded on the event loop, so only a request of a health check's size is decoded at all.
+            guard bytes.count <= Self.maxRequestBytes else {
+                throw RPCError(.invalidArgument, "a HealthCheckRequest of \(bytes.count) bytes; it holds one service name (at most \(Self.maxRequestBytes) bytes)")
+            }
+            return try self.check(HealthCheckRequest(serializedBytes: bytes)).serializedBytes()
+        }]
+    }
+
+    /// The largest HealthCheckRequest decoded (a service name and its framing).
+    public static let maxRequestBytes = 4096
+}
+
+extension EarlyStoppingService {
+    /// The transport routes of the EarlyStopping service.
+    public func handlers() -> [String: UnaryHandler] {
+        [
+            MethodPath.getEarlyStoppingRules: unaryHandler { (request: GetEarlyStoppingRulesRequest, _) async throws(RPCError) in
+                try await self.getEarlyStoppingRules(request)
+            },
+            MethodPath.setTrialStatus: unaryHandler { (request: SetTrialStatusRequest, _) async throws(RPCError) in
+                try await self.setTrialStatus(request)
+            },
+            MethodPath.validateEarlyStoppingSettings: unaryHandler {
+                (request: ValidateEarlyStoppingSettingsRequest, _) async throws(RPCError) in
+                try await self.validateEarlyStoppingSettings(request)
+            },
+        ]
+    }
+}
