@@ -54,7 +54,7 @@ extension SearchSpace {
                 throw .invalidArgument("\(what()): min \(space.min) is greater than max \(space.max); min must be <= max")
             }
             var step: Double? = nil
-            if !ValueFormatting.trimSpaces(space.step).isEmpty {
+            if !space.step.trimming().isEmpty {
                 let s = try number(space.step, field: "step", what: what(), integer: isInteger)
                 guard s > 0 else {
                     throw .invalidArgument("\(what()): step \(space.step) must be positive (or empty for no step)")
@@ -135,7 +135,7 @@ extension SearchSpace {
     }
 
     private static func number(_ text: String, field: String, what: @autoclosure () -> String, integer: Bool) throws(RPCError) -> Double {
-        if ValueFormatting.trimSpaces(text).isEmpty {
+        if text.trimming().isEmpty {
             throw .invalidArgument("\(what()) needs \(field); min and max are required")
         }
         if integer {

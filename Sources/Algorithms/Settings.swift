@@ -80,7 +80,7 @@ public struct SettingSpec: Sendable {
         func bad(_ why: String) -> RPCError {
             .invalidArgument("failed to validate \(name)(\(text)) for algorithm \(algorithm): \(why); \(name) must be \(allowed)")
         }
-        let trimmed = ValueFormatting.trimSpaces(text)
+        let trimmed = text.trimming()
         if acceptsNone && trimmed == "None" { return .none }
         switch kind {
         case .integer(let lo, let hi):
@@ -198,21 +198,19 @@ public struct Setting<Value: SettingValueType>: Sendable {
     /// An optional setting with a default (nil for `Optional` values without one).
     public init(_ name: String, _ kind: SettingSpec.Kind, default defaultValue: Value, help: String,
                 aliases: [String] = [], acceptsNone: Bool = false, isState: Bool = false) {
-        precondition(Value.reads(kind), "setting \(name): \(Value.self) cannot hold a \(kind)")
-        spec = SettingSpec(name: name, kind: kind, defaultValue: defaultValue.settingText, help: help,
-                           aliases: aliases, acceptsNone: acceptsNone, isState: isState)
-        self.defaultValue = defaultValue
+        self.init(SettingSpec(name: name, kind: kind, defaultValue: defaultValue.settingText, help: help,
+                              aliases: aliases, acceptsNone: acceptsNone, isState: isState), defaultValue: defaultValue)
     }
 
     /// A setting every request must give (`SettingsSchema.parse` refuses its absence).
     public static func required(_ name: String, _ kind: SettingSpec.Kind, help: String) -> Setting {
-        Setting(required: name, kind, help: help)
+        Setting(SettingSpec(name: name, kind: kind, defaultValue: nil, help: help, isRequired: true), defaultValue: nil)
     }
 
-    private init(required name: String, _ kind: SettingSpec.Kind, help: String) {
-        precondition(Value.reads(kind), "setting \(name): \(Value.self) cannot hold a \(kind)")
-        spec = SettingSpec(name: name, kind: kind, defaultValue: nil, help: help, isRequired: true)
-        defaultValue = nil
+    private init(_ spec: SettingSpec, defaultValue: Value?) {
+        precondition(Value.reads(spec.kind), "setting \(spec.name): \(Value.self) cannot hold a \(spec.kind)")
+        self.spec = spec
+        self.defaultValue = defaultValue
     }
 }
 
@@ -220,8 +218,7 @@ extension Setting where Value == Int? {
     /// `random_state`: accepted by every algorithm (Katib's services accept it everywhere).
     public static var randomState: Setting<Int?> {
         Setting<Int?>("random_state", .integer(min: 0), default: nil,
-        help: "Seed of the suggestion sequence (integer >= 0). Unset: derived from the experiment name. "
-            + "Either way the same request always gets the same reply.")
+        help: "Seed of the suggestions; unset: derived from the experiment name. Either way the same request gets the same reply.")
     }
 }
 
@@ -295,10 +292,10 @@ public struct SettingsSchema: Sendable {
             given[s.name] = (s.name, s.value)
         }
         for (name, entry) in given.sorted(by: { $0.key < $1.key }) {
-            guard !ValueFormatting.trimSpaces(entry.value).isEmpty else { continue }
+            guard !entry.value.trimming().isEmpty else { continue }
             let spec = specs.first { $0.name == name || $0.aliases.contains(name) }!
             if let other = byCanonical[spec.name],
-               ValueFormatting.trimSpaces(other.value) != ValueFormatting.trimSpaces(entry.value) {
+               other.value.trimming() != entry.value.trimming() {
                 let (a, b) = other.written == spec.name ? (other, entry) : (entry, other)
                 throw .invalidArgument("\(a.written) (\(a.value)) and \(b.written) (\(b.value)) are the same setting under two names; give one")
             }

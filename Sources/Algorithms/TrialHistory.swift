@@ -137,6 +137,23 @@ public struct TrialHistory: Sendable {
         }
     }
 
+    /// The points of completed trials with their losses, and of pending trials, each encoded by
+    /// `encode` (e.g. into a model's input space), in record order; trials whose assignments do not map
+    /// into the space are left out. What model-based samplers fit, and what they add as liars.
+    public func encodedObservations(_ encode: (Point) -> [Double]) -> (completed: [(x: [Double], loss: Double)], pending: [[Double]]) {
+        var completed: [(x: [Double], loss: Double)] = []
+        var pending: [[Double]] = []
+        for r in records {
+            guard let p = r.point else { continue }
+            if let loss = r.loss {
+                completed.append((encode(p), loss))
+            } else if r.isPending {
+                pending.append(encode(p))
+            }
+        }
+        return (completed, pending)
+    }
+
     public var completed: [TrialRecord] { records.filter { $0.loss != nil } }
     public var pending: [TrialRecord] { records.filter(\.isPending) }
     public var failed: [TrialRecord] { records.filter(\.isFailed) }

@@ -80,7 +80,7 @@ public enum ValueFormatting {
     public static func parseDouble(_ text: String) -> Double? {
         var text = text
         if let exact = text.withUTF8({ plainDecimal($0) }) { return exact }
-        let trimmed = trimSpaces(text)
+        let trimmed = text.trimming()
         guard let first = trimmed.utf8.first,
               first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || first == UInt8(ascii: ".")
                 || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first),
@@ -92,7 +92,7 @@ public enum ValueFormatting {
     /// Parses an integer: an integer literal, or a decimal whose value is integral (`"1.0"`, `"1e3"`),
     /// limited to ±2^53 so that every value is exact as a `Double` too. Nil otherwise.
     public static func parseInteger(_ text: String) -> Int64? {
-        let trimmed = trimSpaces(text)
+        let trimmed = text.trimming()
         if let v = Int64(trimmed) { return v.magnitude <= maxExactInteger.magnitude ? v : nil }   // abs(Int64.min) traps
         guard let d = parseDouble(trimmed), d == d.rounded(), abs(d) <= Double(maxExactInteger) else { return nil }
         return Int64(d)
@@ -105,7 +105,7 @@ public enum ValueFormatting {
     /// `"5e2"` → 0); nil if the text is not a plain decimal literal or needs more than 17 places.
     /// Used to remove binary rounding noise from stepped lattices (see `NumericRange`).
     static func decimalPlaces(_ text: String) -> Int? {
-        let bytes = Array(trimSpaces(text).utf8)
+        let bytes = Array(text.trimming().utf8)
         var fraction = 0
         var inFraction = false
         var exponentStart: Int? = nil
@@ -129,18 +129,6 @@ public enum ValueFormatting {
         }
         places = max(0, places)
         return places <= 17 ? places : nil
-    }
-
-    static func trimSpaces(_ text: String) -> String {
-        if let f = text.utf8.first, let l = text.utf8.last, !isSpace(f), !isSpace(l) { return text }
-        guard let first = text.firstIndex(where: { $0 != " " && $0 != "\t" && $0 != "\n" && $0 != "\r" })
-        else { return "" }
-        let last = text.lastIndex(where: { $0 != " " && $0 != "\t" && $0 != "\n" && $0 != "\r" })!
-        return String(text[first...last])
-    }
-
-    @inline(__always) static func isSpace(_ c: UInt8) -> Bool {
-        c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") || c == UInt8(ascii: "\n") || c == UInt8(ascii: "\r")
     }
 
     /// Powers of ten that are exact in a `Double` (10^22 is the largest).

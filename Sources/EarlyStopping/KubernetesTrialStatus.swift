@@ -55,12 +55,12 @@ public struct KubernetesTrialStatus: Sendable {
         guard let tokenText = TextFiles.read(access.tokenFile, limit: 1 << 20) else {
             throw RPCError(.failedPrecondition, "cannot read the Kubernetes service-account token \(access.tokenFile)")
         }
-        let token = tokenText.trimmingWhitespace()
+        let token = tokenText.trimming()
         let namespace: String
         if let ns = access.namespace {
             namespace = ns
         } else if let text = TextFiles.read(access.namespaceFile, limit: 1 << 20) {
-            namespace = text.trimmingWhitespace()
+            namespace = text.trimming()
         } else {
             throw RPCError(.failedPrecondition, "cannot read the namespace from \(access.namespaceFile); pass --kube-namespace")
         }
@@ -135,14 +135,5 @@ public struct KubernetesTrialStatus: Sendable {
             throw .invalidArgument("\(what) \"\(name.prefix(100))\" is not a Kubernetes object name "
                 + "(lower-case letters, digits, '-' and '.', at most 253 characters)")
         }
-    }
-}
-
-extension String {
-    func trimmingWhitespace() -> String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\n" || f == "\r" || f == "\t" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\n" || l == "\r" || l == "\t" { s.removeLast() }
-        return String(s)
     }
 }

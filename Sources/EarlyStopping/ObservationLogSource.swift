@@ -43,7 +43,7 @@ public struct DBManagerLogSource: ObservationLogSource {
             throw RPCError(code, "cannot read the \(metric) log of trial \(trial) from the DBManager at \(address): \(why)")
         }
         do {
-            return try GetObservationLogReply.metricValues(bytes, metric: metric) { ValueFormatting.parseDouble($0.trimmingWhitespace()) }
+            return try GetObservationLogReply.metricValues(bytes, metric: metric) { ValueFormatting.parseDouble($0.trimming()) }
         } catch {
             throw RPCError(.unavailable, "the DBManager at \(address) sent an undecodable GetObservationLog reply for trial \(trial)")
         }

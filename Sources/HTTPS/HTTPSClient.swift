@@ -112,7 +112,7 @@ extension HTTPResponse {
         for line in lines where !line.isEmpty {
             guard let colon = line.firstIndex(of: ":") else { throw bad("header line without a colon") }
             headers.append(HTTPHeader(line[..<colon].lowercased(),
-                                      line[line.index(after: colon)...].trimmingCharacters(" \t")))
+                                      line[line.index(after: colon)...].trimming(" \t")))
         }
         var response = HTTPResponse(status: status, headers: headers, body: [])
         let rest = Array(bytes[(headEnd + 4)...])
@@ -122,7 +122,7 @@ extension HTTPResponse {
             while true {
                 guard let lineEnd = find([13, 10], in: rest, from: i) else { throw bad("truncated chunk size") }
                 let sizeText = String(decoding: rest[i..<lineEnd], as: UTF8.self).split(separator: ";").first ?? ""
-                guard let size = Int(sizeText.trimmingCharacters(" \t"), radix: 16), size >= 0 else { throw bad("chunk size") }
+                guard let size = Int(sizeText.trimming(" \t"), radix: 16), size >= 0 else { throw bad("chunk size") }
                 i = lineEnd + 2
                 if size == 0 { break }
                 guard size <= rest.count - i - 2 else { throw bad("truncated chunk") }   // size + 2 could overflow
@@ -149,14 +149,5 @@ extension HTTPResponse {
             i += 1
         }
         return nil
-    }
-}
-
-extension StringProtocol {
-    func trimmingCharacters(_ set: String) -> String {
-        var s = Substring(self)
-        while let f = s.first, set.contains(f) { s.removeFirst() }
-        while let l = s.last, set.contains(l) { s.removeLast() }
-        return String(s)
     }
 }

@@ -29,20 +29,11 @@ public struct MetricsParser {
         for regex in formats {
             for match in line.matches(of: regex) where match.output.count >= 3 {
                 guard let n = match.output[1].substring, let v = match.output[2].substring else { continue }
-                let name = String(n).trimmingSpacesAndQuotes()
-                guard names.contains(name), let value = ValueFormatting.parseDouble(String(v).trimmingSpacesAndQuotes()) else { continue }
+                let name = String(n).trimming(" \"'")
+                guard names.contains(name), let value = ValueFormatting.parseDouble(String(v).trimming(" \"'")) else { continue }
                 out.append((name, value))
             }
         }
         return out
-    }
-}
-
-extension String {
-    func trimmingSpacesAndQuotes() -> String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\"" || f == "'" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\"" || l == "'" { s.removeLast() }
-        return String(s)
     }
 }

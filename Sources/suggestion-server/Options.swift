@@ -156,7 +156,7 @@ struct Options {
             case "--list-algorithms": options.listAlgorithms = true
             case "--pbt-data-dir": options.pbtDataDirectory = try value(argument)
             case "--algorithms":
-                let names = try value(argument).split(separator: ",").map { String($0).trimmingSpaces() }.filter { !$0.isEmpty }
+                let names = try value(argument).split(separator: ",").map { String($0).trimming(" ") }.filter { !$0.isEmpty }
                 guard !names.isEmpty else { throw UsageError(message: "--algorithms needs at least one name") }
                 let unknown = names.filter { !knownAlgorithms.contains($0) }
                 guard unknown.isEmpty else {
@@ -169,14 +169,5 @@ struct Options {
             index += 1
         }
         return options
-    }
-}
-
-extension String {
-    func trimmingSpaces() -> String {
-        var s = Substring(self)
-        while s.first == " " { s.removeFirst() }
-        while s.last == " " { s.removeLast() }
-        return String(s)
     }
 }

@@ -83,7 +83,7 @@ import Foundation
                 #expect(full != nil && fast.bitPattern == full!.bitPattern, "\(text): \(fast) vs \(String(describing: full))")
             }
             let parsed = ValueFormatting.parseDouble(text)
-            let reference = Double(ValueFormatting.trimSpaces(text)).flatMap { $0.isFinite ? $0 : nil }
+            let reference = Double(text.trimming()).flatMap { $0.isFinite ? $0 : nil }
             if parsed != nil || text.first.map({ "+-.0123456789".contains($0) }) == true {
                 #expect(parsed?.bitPattern == reference?.bitPattern, "\(text)")
             }

@@ -23,9 +23,7 @@ import SuggestionAPI
 /// trial), rung k, sequence number q (`TrialNaming`). Label
 /// `asha.suggestion.katib.kubeflow.org/rung`: k.
 ///
-/// Settings: `resource_name` (required, INT or DOUBLE parameter), `eta` (default 3), `min_resource`
-/// and `max_resource` (default: the resource parameter's min and max; min_resource must be > 0),
-/// `random_state`.
+/// Settings: declared below; `min_resource` must end up > 0 (it defaults to the resource's min).
 public struct ASHASampler: Sampler {
     public init() {}
 
@@ -83,16 +81,7 @@ public struct ASHASampler: Sampler {
         var rungs = [[Int: [TaggedTrial]]](repeating: [:], count: top + 1)
         for t in history.trials where t.fields[1] <= top { rungs[t.fields[1]][t.fields[0], default: []].append(t) }
         // Ranked configurations with a result, per rung (best result of the configuration at that rung).
-        var ranked: [[(c: Int, point: Point)]] = []
-        for k in 0...top {
-            var done: [(c: Int, loss: Double, point: Point)] = []
-            for (c, ts) in rungs[k] {
-                let best = ts.compactMap { t in t.rungLoss.map { (loss: $0, point: t.record.point!) } }.min { $0.loss < $1.loss }
-                if let best { done.append((c, best.loss, best.point)) }
-            }
-            done.sort { ($0.loss, $0.c) < ($1.loss, $1.c) }
-            ranked.append(done.map { ($0.c, $0.point) })
-        }
+        let ranked = (0...top).map { k in rankRung(rungs[k]).map { (c: $0.c, point: $0.point) } }
         var promotedTo = (0...top).map { Set(rungs[$0].keys) }
         var draws = ConfigurationDraws(space: context.space, resource: plan.resource, history: context.history)
         var rng = SeededRandom(seed: context.seed)

@@ -15,9 +15,8 @@ import SuggestionAPI
 /// redrawn (up to 8 times), then replaced by a prior draw. The slots of one call are proposed
 /// independently (the model does not change within a call).
 ///
-/// Settings: Hyperband's `r_l`, `resource_name`, `eta`; `random_fraction` (default 1/3, the paper's),
-/// `bandwidth_factor` (3), `num_samples` (64), `top_fraction` γ (0.15), `min_bandwidth` (0.001),
-/// `random_state`. Trial names `<experiment>-bohb-<b>-<c>-<i>-<q>`.
+/// Settings: Hyperband's, and the model's declared below (defaults the paper's; `top_fraction` is γ).
+/// Trial names `<experiment>-bohb-<b>-<c>-<i>-<q>`.
 public struct BOHBSampler: Sampler {
     public init() {}
 

@@ -90,12 +90,7 @@ public struct BayesianOptimizationSampler: Sampler {
         var rng = SeededRandom(seed: context.seed)
         var taken = context.history.takenPoints
 
-        var completed: [(x: [Double], loss: Double)] = []
-        var pending: [[Double]] = []
-        for r in context.history.records {
-            guard let p = r.point else { continue }
-            if let loss = r.loss { completed.append((transform.encode(p), loss)) } else if r.isPending { pending.append(transform.encode(p)) }
-        }
+        var (completed, pending) = context.history.encodedObservations { transform.encode($0) }
         let indexTransform = SearchSpaceTransform(context.space, categoricalEncoding: .index)
         let randomDraw = { (rng: inout SeededRandom, taken: inout Set<Point>) -> Point in
             RandomSampler.distinctDraw(indexTransform, taken, &rng)

@@ -6,9 +6,7 @@ import SuggestionAPI
 ///
 /// Assignments (identical for every trial, as in Katib):
 /// - `algorithm-settings`: a JSON object, single-quoted as Katib writes it, with every DARTS setting
-///   in Katib's order and Katib's defaults (num_epochs 50, w_lr 0.025, w_lr_min 0.001, w_momentum 0.9,
-///   w_weight_decay 0.0003, w_grad_clip 5.0, alpha_lr 0.0003, alpha_weight_decay 0.001, batch_size
-///   128, num_workers 4, init_channels 16, print_step 50, num_nodes 4, stem_multiplier 3), user values
+///   (declared below in Katib's order with Katib's defaults), user values
 ///   replacing them **as numbers of the setting's type** (Katib passes them as strings, `'3'`; the
 ///   trial image converts either), `None` as `null`;
 /// - `search-space`: a JSON list with `<operation>_<k>x<k>` for each value k of the first parameter

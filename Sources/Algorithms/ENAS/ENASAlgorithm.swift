@@ -21,12 +21,7 @@ import SuggestionAPI
 /// output_sizes, embedding: {op id: {opt_id, opt_type, opt_params}}} for the operations used, in
 /// order of first use.
 ///
-/// Settings (Katib's names, ranges and defaults): controller_hidden_size (64, at most 512 here),
-/// controller_temperature (5.0), controller_tanh_const (2.25), controller_entropy_weight (1e-5),
-/// controller_baseline_decay (0.999), controller_learning_rate (5e-5), controller_skip_target (0.4),
-/// controller_skip_weight (0.8), controller_train_steps (50), controller_log_every_steps (10, no
-/// effect: nothing is logged per step); `None` accepted for temperature, tanh_const, entropy_weight
-/// and skip_weight; and `random_state`.
+/// Settings: Katib's names, ranges and defaults, declared below (`None` where Katib allows it).
 public struct ENASAlgorithm: Sampler {
     public init() {}
     public var name: String { "enas" }

@@ -69,12 +69,7 @@ public struct HyperbandEngine: Sendable {
                 for i in 0..<s {
                     let rung = rungs[i]
                     if rung.values.contains(where: { $0.contains(where: \.isPending) }) { break }
-                    var completed: [(c: Int, loss: Double, point: Point)] = []
-                    for (c, ts) in rung {
-                        let done = ts.compactMap { t in t.rungLoss.map { (loss: $0, point: t.record.point!) } }
-                        if let best = done.min(by: { $0.loss < $1.loss }) { completed.append((c, best.loss, best.point)) }
-                    }
-                    completed.sort { ($0.loss, $0.c) < ($1.loss, $1.c) }
+                    let completed = rankRung(rung)
                     let promoted = completed.prefix(Swift.min(sizes[i + 1], completed.count))
                     let missing = promoted.filter { rungs[i + 1][$0.c] == nil }
                     if !missing.isEmpty {

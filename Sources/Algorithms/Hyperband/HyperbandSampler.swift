@@ -9,7 +9,7 @@ import SuggestionAPI
 ///   the only parameter). A rung resource R·η^(i−s) outside its feasible space is clamped into it
 ///   (Katib ignores the range and sends `str(int(r))`): with INT [1, 1] every rung trains with 1, a
 ///   valid if degenerate Hyperband; with INT [1, 5] and R = 9, η = 3 the rungs get 1, 3, 5;
-/// - `eta` (default 3): reduction factor, a number > 1;
+/// - `eta`: reduction factor, a number > 1;
 /// - `random_state`.
 /// Katib's own state settings (`s_max`, `b_l`, `r`, `n`, `current_s`, `current_i`,
 /// `evaluating_trials`), which its service writes back into the experiment, are accepted and

@@ -38,7 +38,20 @@ struct MultiFidelityHistory: Sendable {
     }
 }
 
-/// Fresh configurations drawn from the prior (as `random` does), distinct from the configurations of
+/// The configurations of one rung with a result there, best first: each configuration's best loss at
+/// the rung (its trials' `rungLoss`), ties broken by configuration number. What successive halving
+/// promotes from (hyperband, bohb and asha alike).
+func rankRung(_ rung: [Int: [TaggedTrial]]) -> [(c: Int, loss: Double, point: Point)] {
+    var ranked: [(c: Int, loss: Double, point: Point)] = []
+    for (c, trials) in rung {
+        let done = trials.compactMap { t in t.rungLoss.map { (loss: $0, point: t.record.point!) } }
+        if let best = done.min(by: { $0.loss < $1.loss }) { ranked.append((c, best.loss, best.point)) }
+    }
+    ranked.sort { ($0.loss, $0.c) < ($1.loss, $1.c) }
+    return ranked
+}
+
+/// Fresh configurations drawn from the prior (what `random` hands out), distinct from the configurations of
 /// pending and completed trials and from one another while the configuration space allows it.
 /// The resource parameter takes the given value; distinctness ignores it.
 struct ConfigurationDraws {
@@ -47,6 +60,8 @@ struct ConfigurationDraws {
     let transform: SearchSpaceTransform
     /// Configurations (points without the resource value) already taken.
     var taken: Set<Point>
+    /// See `RandomSampler.freePoint` (built on first need, kept for the call).
+    private var free: [Int]? = nil
 
     init(space: SearchSpace, resource: ResourceParameter?, history: TrialHistory) {
         self.space = space
@@ -84,7 +99,7 @@ struct ConfigurationDraws {
             candidate = RandomSampler.draw(transform, &rng)
             attempts += 1
         }
-        if isTaken(candidate), let free = freeConfiguration(&rng) { candidate = free }
+        if isTaken(candidate), let free = freeConfiguration(&rng) { candidate = free }   // small finite spaces
         if let resourceValue { candidate = with(candidate, resourceValue: resourceValue) }
         take(candidate)
         return candidate
@@ -92,13 +107,10 @@ struct ConfigurationDraws {
 
     /// A uniformly chosen configuration not yet taken, when the configuration space is finite and
     /// small enough to enumerate; nil otherwise (repeats are then allowed).
-    private func freeConfiguration(_ rng: inout SeededRandom) -> Point? {
+    private mutating func freeConfiguration(_ rng: inout SeededRandom) -> Point? {
         let rest = SearchSpace(parameters: space.parameters.enumerated()
             .filter { $0.offset != resource?.index }.map(\.element))
-        guard let (counts, total) = rest.finiteCounts, total <= RandomSampler.enumerationLimit else { return nil }
-        let free = (0..<total).filter { !taken.contains(rest.point(atFiniteIndex: $0, counts: counts)) }
-        guard !free.isEmpty else { return nil }
-        var point = rest.point(atFiniteIndex: free[rng.index(below: free.count)], counts: counts)
+        guard var point = RandomSampler.freePoint(rest, taken, &free, &rng) else { return nil }
         if let resource { point.insert(.integer(0), at: resource.index) }   // placeholder, set by the caller
         if let resource, case .double = space.parameters[resource.index].domain { point[resource.index] = .real(0) }
         return point

@@ -72,10 +72,10 @@ enum NASValidation {
                     guard !fs.list.isEmpty else { throw .invalidArgument("Missing List in ParameterConfig.feasibleSpace: \(what) has an empty list") }
                     values = fs.list.map { .string($0) }
                 case .int:
-                    guard let lo = Int64(ValueFormatting.trimSpaces(fs.min)), let hi = Int64(ValueFormatting.trimSpaces(fs.max)) else {
+                    guard let lo = Int64(fs.min.trimming()), let hi = Int64(fs.max.trimming()) else {
                         throw .invalidArgument("Missing Max and Min in ParameterConfig.feasibleSpace: \(what) needs integer min and max, got min \"\(fs.min)\", max \"\(fs.max)\"")
                     }
-                    let stepText = ValueFormatting.trimSpaces(fs.step)
+                    let stepText = fs.step.trimming()
                     guard let step = stepText.isEmpty ? 1 : Int64(stepText), step > 0 else {
                         throw .invalidArgument("\(what): step \"\(fs.step)\" must be a positive integer")
                     }
@@ -85,11 +85,11 @@ enum NASValidation {
                     guard !overflow, span / step < Int64(maxOperations) else { throw .invalidArgument("\(what) has more than \(maxOperations) values") }
                     values = stride(from: lo, through: hi, by: Int(step)).map { .number(String($0)) }
                 case .double:
-                    guard let lo = ValueFormatting.parseDouble(ValueFormatting.trimSpaces(fs.min)),
-                          let hi = ValueFormatting.parseDouble(ValueFormatting.trimSpaces(fs.max)) else {
+                    guard let lo = ValueFormatting.parseDouble(fs.min.trimming()),
+                          let hi = ValueFormatting.parseDouble(fs.max.trimming()) else {
                         throw .invalidArgument("Missing Max and Min in ParameterConfig.feasibleSpace: \(what) needs numeric min and max, got min \"\(fs.min)\", max \"\(fs.max)\"")
                     }
-                    guard let step = ValueFormatting.parseDouble(ValueFormatting.trimSpaces(fs.step)), step > 0 else {
+                    guard let step = ValueFormatting.parseDouble(fs.step.trimming()), step > 0 else {
                         throw .invalidArgument("Step parameter should be > 0 in ParameterConfig.feasibleSpace: \(what) has step \"\(fs.step)\"")
                     }
                     guard lo <= hi else { throw .invalidArgument("\(what): min \(fs.min) is greater than max \(fs.max)") }

@@ -29,23 +29,13 @@ public struct RandomSampler: Sampler {
     static let redraws = 64
 
     public func suggest(_ context: SamplerContext, plan: Void) throws(RPCError) -> SamplerOutput {
-        let transform = SearchSpaceTransform(context.space, categoricalEncoding: .index)
         var rng = SeededRandom(seed: context.seed)
-        var taken = context.history.takenPoints
-        var free: [Int]? = nil
+        var draws = ConfigurationDraws(space: context.space, resource: nil, history: context.history)
         var points: [Point] = []
         points.reserveCapacity(context.requestCount)
-        for i in 0..<context.requestCount {
+        for _ in 0..<context.requestCount {
             try Cancellation.check()
-            var candidate = Self.draw(transform, &rng)
-            var attempts = 1
-            while taken.contains(candidate) && attempts < Self.redraws {
-                candidate = Self.draw(transform, &rng)
-                attempts += 1
-            }
-            if taken.contains(candidate), let f = Self.freePoint(context.space, taken, &free, &rng) { candidate = f }
-            if i + 1 < context.requestCount { taken.insert(candidate) }   // only later draws consult it
-            points.append(candidate)
+            points.append(draws.draw(resourceValue: nil, &rng))
         }
         return SamplerOutput(points: points)
     }

@@ -63,16 +63,7 @@ public struct TPESampler: Sampler {
         var rng = SeededRandom(seed: context.seed)
         var taken = context.history.takenPoints
 
-        var completed: [(x: [Double], loss: Double)] = []
-        var pending: [[Double]] = []
-        for r in context.history.records {
-            guard let p = r.point else { continue }
-            if let loss = r.loss {
-                completed.append((Self.vector(transform.encode(p), transform), loss))
-            } else if r.isPending {
-                pending.append(Self.vector(transform.encode(p), transform))
-            }
-        }
+        var (completed, pending) = context.history.encodedObservations { Self.vector(transform.encode($0), transform) }
         if completed.count < Swift.max(startup, 1) {
             return SamplerOutput(points: randomBatch(context, transform, &taken, &rng))
         }
