@@ -27,8 +27,8 @@ let package = Package(
         .target(name: "GRPCTransport", dependencies: ["SuggestionAPI", "CNghttp2", "CShims"]),
         // The HTTPS client (OpenSSL) of the Kubernetes API calls.
         .target(name: "HTTPS", dependencies: ["SuggestionAPI", "CHTTPS"]),
-        // Child processes and whole-file reads and writes over the C library (errors are RPCErrors).
-        .target(name: "LocalSystem", dependencies: ["SuggestionAPI"]),
+        // Child processes, whole-file reads and writes, the allocator policy, over the C library.
+        .target(name: "LocalSystem", dependencies: ["SuggestionAPI", "CShims"]),
         // Search spaces and samplers: pure Swift over the wire types; no transport, no C.
         .target(name: "Algorithms", dependencies: ["SuggestionAPI"]),
         // Early-stopping rules, the DBManager client call, the Kubernetes Trial status update.

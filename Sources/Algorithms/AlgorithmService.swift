@@ -27,7 +27,7 @@ public struct AlgorithmService: SuggestionService {
         servedAlgorithmNames = enabledAlgorithms.map { set in all.filter(set.contains) } ?? all
     }
 
-    public func getSuggestions(_ request: GetSuggestionsRequest) async throws(RPCError) -> GetSuggestionsReply {
+    public func getSuggestions(_ request: SuggestionsRequest) async throws(RPCError) -> GetSuggestionsReply {
         try suggestions(request)
     }
 
@@ -43,21 +43,26 @@ public struct AlgorithmService: SuggestionService {
     }
 
     /// The synchronous body of GetSuggestions (CPU-bound; the transport runs it off its event loops).
-    public func suggestions(_ request: GetSuggestionsRequest) throws(RPCError) -> GetSuggestionsReply {
+    public func suggestions(_ request: SuggestionsRequest) throws(RPCError) -> GetSuggestionsReply {
         let (sampler, problem) = try resolveProblem(request.experiment)
         return try Self.run(sampler, problem, request)
     }
 
+    /// The same for a generated request value (the local runner, tests).
+    public func suggestions(_ request: GetSuggestionsRequest) throws(RPCError) -> GetSuggestionsReply {
+        try suggestions(SuggestionsRequest(request))
+    }
+
     /// Validates (computing the sampler's plan), derives the seed, suggests, checks and formats.
     /// Generic so that the sampler's `Plan` type is known; called with the registry's `any Sampler`.
-    static func run<S: Sampler>(_ sampler: S, _ problem: SearchProblem, _ request: GetSuggestionsRequest) throws(RPCError)
+    static func run<S: Sampler>(_ sampler: S, _ problem: SearchProblem, _ request: SuggestionsRequest) throws(RPCError)
         -> GetSuggestionsReply {
         let plan = try sampler.validate(problem)
         let count = Int(request.currentRequestNumber)
         try checkCount(count)
         var kept: Set<String> = []
         if case .nasConfig(_, _, let names) = sampler.input { kept = names }
-        let history = TrialHistory(trials: request.trials, space: problem.space, objective: problem.objective, keeping: kept)
+        let history = TrialHistory(table: request.trials, space: problem.space, objective: problem.objective, keeping: kept)
         let seed = SeedDerivation.seed(
             algorithmName: problem.algorithmName, experimentName: problem.experimentName,
             randomState: problem.settings.randomState, history: history,

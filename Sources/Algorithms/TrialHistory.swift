@@ -100,26 +100,30 @@ public struct TrialHistory: Sendable {
 
     /// - Parameter keeping: names of assignments to keep as text in `TrialRecord.kept`.
     public init(trials: [Trial], space: SearchSpace, objective: Objective, keeping: Set<String> = []) {
+        self.init(table: TrialTable(trials), space: space, objective: objective, keeping: keeping)
+    }
+
+    /// Reads the request's trial table row by row; a row's assignments exist as values only while
+    /// that row is read, so the history costs its records, not a copy of the request's trials.
+    public init(table: TrialTable, space: SearchSpace, objective: Objective, keeping: Set<String> = []) {
         var records: [TrialRecord] = []
-        records.reserveCapacity(trials.count)
-        for trial in trials {
-            let assignments = trial.spec?.parameterAssignments?.assignments ?? []
-            let condition = TrialCondition(trial.status?.condition ?? .created)
+        records.reserveCapacity(table.count)
+        for i in 0 ..< table.count {
+            let assignments = table.assignments(i)
+            let condition = TrialCondition(table.condition(i))
             var state = TrialRecord.State.failed
             switch condition {
             case .created, .running:
                 state = .pending
             case .succeeded, .earlyStopped:
-                var text: String? = nil
-                for m in trial.status?.observation?.metrics ?? [] where m.name == objective.metricName { text = m.value }
-                if let text, let v = ValueFormatting.parseDouble(text) {
+                if let text = table.metricValue(i, named: objective.metricName), let v = ValueFormatting.parseDouble(text) {
                     state = .completed(loss: objective.loss(v), value: v)
                 }
             case .failed, .killed, .metricsUnavailable, .unknown:
                 state = .failed
             }
             var record = TrialRecord(
-                name: trial.name, condition: condition, state: state, mapped: space.map(assignments),
+                name: table.name(i), condition: condition, state: state, mapped: space.map(assignments),
                 assignmentsDigest: Self.digest(assignments))
             if !keeping.isEmpty {
                 for a in assignments where keeping.contains(a.name) { record.kept[a.name] = a.value }

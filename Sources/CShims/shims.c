@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -202,4 +203,12 @@ int cshims_port_taken(const char *host, int port) {
     freeaddrinfo(res);
     if (taken) errno = EADDRINUSE;
     return taken;
+}
+
+int cshims_malloc_thresholds(int mmap_threshold, int trim_threshold) {
+    return mallopt(M_MMAP_THRESHOLD, mmap_threshold) == 1 && mallopt(M_TRIM_THRESHOLD, trim_threshold) == 1;
+}
+
+void cshims_malloc_trim(void) {
+    (void)malloc_trim(0);
 }

@@ -40,6 +40,11 @@ public struct ServerConfiguration: Sendable {
     public var shutdownGracePeriod: Duration = .seconds(10)
     /// A connection with no open stream and no traffic for this long is closed (GOAWAY).
     public var idleTimeout: Duration = .seconds(300)
+    /// Called on the event loop once the reply of a call whose request or reply had at least
+    /// `largeCallBytes` has been handed to the socket, when the call's memory is free (the server
+    /// returns it to the system here: `MemoryPolicy.trim`).
+    public var afterLargeCall: (@Sendable () -> Void)? = nil
+    public var largeCallBytes: Int = 4 << 20
     public init() {}
 }
 
@@ -226,6 +231,8 @@ private final class ServerStream {
     var task: Task<Void, Never>?
     var reply: [UInt8] = []
     var replyOffset = 0
+    /// The request or the reply reached `ServerConfiguration.largeCallBytes`.
+    var isLarge = false
 
     init(id: Int32, limit: Int) {
         self.id = id
@@ -397,6 +404,7 @@ final class ServerConnection: H2Connection {
             fail(s, error(for: failure))
         case .success:
             let request = s.assembler.takeMessage()
+            s.isLarge = request.count >= core.configuration.largeCallBytes
             let context = CallContext(path: s.path, deadline: s.deadline, metadata: s.metadata)
             if let inline = core.inlineHandlers[s.path] {
                 s.phase = .running
@@ -457,6 +465,7 @@ final class ServerConnection: H2Connection {
             }
             s.phase = .replying
             s.reply = reply
+            if reply.count >= core.configuration.largeCallBytes { s.isLarge = true }
             let rc = NG.submitResponse(session, stream: s.id, headers: okResponseHeaders.pointer,
                                        count: okResponseHeaders.count, withBody: true)
             if rc != 0 { reset(s) }
@@ -475,6 +484,7 @@ final class ServerConnection: H2Connection {
             s.phase = .done
             s.reply = []
             if nghttp2_submit_trailer(session, s.id, okTrailers.pointer, okTrailers.count) != 0 { reset(s) }
+            if s.isLarge { core.configuration.afterLargeCall?() }
         }
         return n
     }

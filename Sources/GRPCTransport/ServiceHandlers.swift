@@ -19,8 +19,9 @@ extension SuggestionService {
     /// The transport routes of the Suggestion service.
     public func handlers() -> [String: UnaryHandler] {
         [
-            MethodPath.getSuggestions: unaryHandler { (request: GetSuggestionsRequest, _) async throws(RPCError) in
-                try await self.getSuggestions(request)
+            // Decoded into a TrialTable, not a tree of `Trial` values (see `SuggestionsRequest`).
+            MethodPath.getSuggestions: { (bytes: [UInt8], _: CallContext) async throws(RPCError) -> [UInt8] in
+                try await self.getSuggestions(SuggestionsRequest(serializedBytes: bytes)).serializedBytes()
             },
             MethodPath.validateAlgorithmSettings: unaryHandler {
                 (request: ValidateAlgorithmSettingsRequest, _) async throws(RPCError) in

@@ -21,7 +21,7 @@ func logged<Reply>(_ head: String, failureFields: String = "", fields: (Reply) -
 struct LoggingSuggestionService<Base: SuggestionService>: SuggestionService {
     let base: Base
 
-    func getSuggestions(_ request: GetSuggestionsRequest) async throws(RPCError) -> GetSuggestionsReply {
+    func getSuggestions(_ request: SuggestionsRequest) async throws(RPCError) -> GetSuggestionsReply {
         let head = "GetSuggestions algorithm=\(request.experiment?.spec?.algorithm?.algorithmName ?? "") "
             + "experiment=\(request.experiment?.name ?? "") trials=\(request.trials.count) requested=\(request.currentRequestNumber)"
         return try await logged(head, failureFields: " assignments=0", fields: { " assignments=\($0.parameterAssignments.count)" }) {

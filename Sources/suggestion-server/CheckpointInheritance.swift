@@ -23,7 +23,7 @@ struct CheckpointInheritanceService<Base: SuggestionService>: SuggestionService 
         try await base.validateAlgorithmSettings(request)
     }
 
-    func getSuggestions(_ request: GetSuggestionsRequest) async throws(RPCError) -> GetSuggestionsReply {
+    func getSuggestions(_ request: SuggestionsRequest) async throws(RPCError) -> GetSuggestionsReply {
         let reply = try await base.getSuggestions(request)
         guard let algorithm = request.experiment?.spec?.algorithm?.algorithmName,
               let inheritance = AlgorithmRegistry.sampler(named: algorithm)?.checkpointInheritance, !dataDirectory.isEmpty,

@@ -4,6 +4,7 @@ import Glibc
 import Dispatch
 import SuggestionAPI
 import GRPCTransport
+import LocalSystem
 import Algorithms
 import EarlyStopping
 
@@ -62,7 +63,9 @@ case .earlyStopping:
     health = HealthService(services: ["api.v1.beta1.EarlyStopping"])
 }
 
+MemoryPolicy.apply()
 var configuration = ServerConfiguration()
+configuration.afterLargeCall = MemoryPolicy.trim
 configuration.host = options.host
 configuration.port = options.port
 configuration.eventLoops = options.eventLoops

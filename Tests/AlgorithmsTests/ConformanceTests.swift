@@ -162,7 +162,7 @@ import SuggestionAPI
         let finite = ConformanceFixtures.parameters(Self.finite, algorithm)
         let exp = fixtureExperiment(finite, algorithm: algorithm, settings: [("random_state", "10")], maxTrials: 20)
         _ = try await service.validateAlgorithmSettings(ValidateAlgorithmSettingsRequest(experiment: exp))
-        let reply = try await service.getSuggestions(request(exp, count: 3))
+        let reply = try await service.getSuggestions(SuggestionsRequest(request(exp, count: 3)))
         try checkReply(reply, finite, count: 3, algorithm: algorithm)
     }
 

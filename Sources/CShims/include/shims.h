@@ -47,3 +47,9 @@ int cshims_signal_pipe(const int *signals, int count);
 /// without SO_REUSEPORT; 0 otherwise. The listeners themselves use SO_REUSEPORT (one per event loop),
 /// which would otherwise let a second server share the port silently.
 int cshims_port_taken(const char *host, int port);
+
+/// glibc malloc: fixes the mmap threshold and the heap-top trim threshold (mallopt; fixing them stops
+/// glibc's dynamic raise of the mmap threshold). Returns 1 when both were accepted.
+int cshims_malloc_thresholds(int mmap_threshold, int trim_threshold);
+/// glibc malloc_trim(0): hands free heap pages back to the system.
+void cshims_malloc_trim(void);
