@@ -63,8 +63,9 @@ public struct CallContext: Sendable {
     }
 }
 
-/// Takes the request message (without the 5-byte prefix) and returns the reply message.
-public typealias UnaryHandler = @Sendable (_ request: [UInt8], _ context: CallContext) async throws(RPCError) -> [UInt8]
+/// Takes the request message (without the 5-byte prefix) and returns the reply message. The request
+/// is handed over (`consuming`): a handler that has decoded it can free it before its real work.
+public typealias UnaryHandler = @Sendable (_ request: consuming [UInt8], _ context: CallContext) async throws(RPCError) -> [UInt8]
 
 /// A handler the event loop runs itself, at once, instead of in a Task: for constant-time methods
 /// (health checks) that must answer while every worker thread is busy with sampler work. It must
@@ -237,6 +238,18 @@ private final class ServerStream {
     init(id: Int32, limit: Int) {
         self.id = id
         assembler = MessageAssembler(limit: limit)
+    }
+}
+
+/// Hands a request to its handler's Task without the Task's closure keeping a reference to it (a
+/// captured array would stay alive, at its full size, until the call ends).
+private final class RequestBody: @unchecked Sendable {
+    private var bytes: [UInt8]
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    /// Called once, by the Task.
+    func take() -> [UInt8] {
+        defer { bytes = [] }
+        return bytes
     }
 }
 
@@ -417,10 +430,11 @@ final class ServerConnection: H2Connection {
             }
             s.phase = .running
             let loop = self.loop, connection = id, stream = s.id
+            let body = RequestBody(request)
             s.task = Task {
                 let result: Result<[UInt8], RPCError>
                 do throws(RPCError) {
-                    result = .success(try await handler(request, context))
+                    result = .success(try await handler(body.take(), context))
                 } catch {
                     result = .failure(error)
                 }

@@ -8,8 +8,8 @@ import SuggestionAPI
 public func unaryHandler<Request: ProtoMessage, Reply: ProtoMessage>(
     _ body: @escaping @Sendable (Request, CallContext) async throws(RPCError) -> Reply
 ) -> UnaryHandler {
-    return { (bytes: [UInt8], context: CallContext) async throws(RPCError) -> [UInt8] in
-        let request = try Request(serializedBytes: bytes)
+    return { (bytes: consuming [UInt8], context: CallContext) async throws(RPCError) -> [UInt8] in
+        let request = try Request(serializedBytes: bytes)   // takes (and frees) the encoding
         let reply = try await body(request, context)
         return reply.serializedBytes()
     }
@@ -20,8 +20,11 @@ extension SuggestionService {
     public func handlers() -> [String: UnaryHandler] {
         [
             // Decoded into a TrialTable, not a tree of `Trial` values (see `SuggestionsRequest`).
-            MethodPath.getSuggestions: { (bytes: [UInt8], _: CallContext) async throws(RPCError) -> [UInt8] in
-                try await self.getSuggestions(SuggestionsRequest(serializedBytes: bytes)).serializedBytes()
+            MethodPath.getSuggestions: { (bytes: consuming [UInt8], _: CallContext) async throws(RPCError) -> [UInt8] in
+                // An initializer takes its argument owned: the encoding is freed once the table holds
+                // what the call needs, before the algorithm runs.
+                let request = try SuggestionsRequest(serializedBytes: bytes)
+                return try await self.getSuggestions(request).serializedBytes()
             },
             MethodPath.validateAlgorithmSettings: unaryHandler {
                 (request: ValidateAlgorithmSettingsRequest, _) async throws(RPCError) in

@@ -23,6 +23,12 @@ private func descriptor(_ index: Int) -> UnsafePointer<ProtobufCMessageDescripto
     return d
 }
 
+/// The number of `field` (its proto name) in the message of the descriptor at `index`; nil when the
+/// message has no such field.
+func fieldNumber(descriptorIndex index: Int, field: String) -> UInt64? {
+    protobuf_c_message_descriptor_get_field_by_name(descriptor(index), field).map { UInt64($0.pointee.id) }
+}
+
 /// char * → String. Caveats of protobuf-c: an embedded NUL would truncate (`decodeMessage` refuses such
 /// input); invalid UTF-8 becomes U+FFFD.
 func cString(_ p: UnsafePointer<CChar>?) -> String { p.map { String(cString: $0) } ?? "" }
@@ -46,21 +52,28 @@ func cNewMessage(_ index: Int) -> UnsafeMutableRawPointer {
 /// then drops the arena in one step. Every decoded C pointer is dead once this returns.
 func decodeMessage<T>(_ bytes: [UInt8], descriptorIndex: Int, name: String,
                       _ copy: (UnsafeRawPointer) -> T) throws(RPCError) -> T {
+    try bytes.withUnsafeBufferPointer { (buffer) throws(RPCError) -> T in
+        try decodeMessage(buffer, descriptorIndex: descriptorIndex, name: name, copy)
+    }
+}
+
+/// The same for bytes in a buffer (e.g. one field of a larger message); `name` and `reportedSize`
+/// are what errors name (the enclosing message's, when this is a part of it).
+func decodeMessage<T>(_ buffer: UnsafeBufferPointer<UInt8>, descriptorIndex: Int, name: String, reportedSize: Int? = nil,
+                      _ copy: (UnsafeRawPointer) -> T) throws(RPCError) -> T {
+    let size = reportedSize ?? buffer.count
     // A decoded tree takes roughly twice its encoding (headers, pointer arrays, NUL-terminated strings).
-    guard let arena = katib_arena_create(bytes.count * 2 + 4096) else {
-        throw RPCError(.resourceExhausted, "out of memory decoding \(name) (\(bytes.count) bytes)")
+    guard let arena = katib_arena_create(buffer.count * 2 + 4096) else {
+        throw RPCError(.resourceExhausted, "out of memory decoding \(name) (\(size) bytes)")
     }
     defer { katib_arena_destroy(arena) }
-    let unpacked = bytes.withUnsafeBufferPointer { buffer in
-        protobuf_c_message_unpack(descriptor(descriptorIndex), katib_arena_allocator(arena), buffer.count,
-                                  buffer.baseAddress)
-    }
+    let unpacked = protobuf_c_message_unpack(descriptor(descriptorIndex), katib_arena_allocator(arena), buffer.count,
+                                             buffer.baseAddress)
     guard let message = unpacked else {
-        throw RPCError(.invalidArgument, "malformed protobuf: cannot decode \(name) (\(bytes.count) bytes)")
+        throw RPCError(.invalidArgument, "malformed protobuf: cannot decode \(name) (\(size) bytes)")
     }
     // protobuf-c would cut such a string at the NUL and the value would silently change.
-    let nulField = bytes.withUnsafeBufferPointer { katib_string_with_nul(descriptor(descriptorIndex), $0.baseAddress, $0.count) }
-    if let nulField {
+    if let nulField = katib_string_with_nul(descriptor(descriptorIndex), buffer.baseAddress, buffer.count) {
         throw RPCError(.invalidArgument, "\(name): the string field \(String(cString: nulField)) contains a NUL byte (\\0); names and values must be text without NUL")
     }
     return copy(UnsafeRawPointer(message))

@@ -116,33 +116,34 @@ public struct TrialTable: Sendable {
         metricStarts.append(Int32(metricNames.count))
     }
 
-    /// Copies the trials out of protobuf-c's unpacked tree (pointers valid during the call only).
-    fileprivate init(unpacked trials: UnsafeMutablePointer<UnsafeMutablePointer<Api__V1__Beta1__Trial>?>?, count: Int) {
-        names.reserveCapacity(count)
-        conditions.reserveCapacity(count)
-        assignmentStarts.reserveCapacity(count + 1)
-        metricStarts.reserveCapacity(count + 1)
-        for i in 0 ..< count {
-            guard let t = trials?[i] else { continue }
-            names.append(append(t.pointee.name))
-            conditions.append(t.pointee.status.map { Int32(bitPattern: $0.pointee.condition.rawValue) } ?? 0)
-            if let pa = t.pointee.spec?.pointee.parameter_assignments {
-                for j in 0 ..< pa.pointee.n_assignments {
-                    guard let a = pa.pointee.assignments[j] else { continue }
-                    assignmentNames.append(append(a.pointee.name))
-                    assignmentValues.append(append(a.pointee.value))
-                }
+    /// Appends one trial from protobuf-c's unpacked tree (pointers valid during the call only).
+    fileprivate mutating func append(unpacked t: UnsafePointer<Api__V1__Beta1__Trial>) {
+        names.append(append(t.pointee.name))
+        conditions.append(t.pointee.status.map { Int32(bitPattern: $0.pointee.condition.rawValue) } ?? 0)
+        if let pa = t.pointee.spec?.pointee.parameter_assignments {
+            for j in 0 ..< pa.pointee.n_assignments {
+                guard let a = pa.pointee.assignments[j] else { continue }
+                assignmentNames.append(append(a.pointee.name))
+                assignmentValues.append(append(a.pointee.value))
             }
-            assignmentStarts.append(Int32(truncatingIfNeeded: assignmentNames.count))
-            if let o = t.pointee.status?.pointee.observation {
-                for j in 0 ..< o.pointee.n_metrics {
-                    guard let m = o.pointee.metrics[j] else { continue }
-                    metricNames.append(append(m.pointee.name))
-                    metricValues.append(append(m.pointee.value))
-                }
-            }
-            metricStarts.append(Int32(truncatingIfNeeded: metricNames.count))
         }
+        assignmentStarts.append(Int32(truncatingIfNeeded: assignmentNames.count))
+        if let o = t.pointee.status?.pointee.observation {
+            for j in 0 ..< o.pointee.n_metrics {
+                guard let m = o.pointee.metrics[j] else { continue }
+                metricNames.append(append(m.pointee.name))
+                metricValues.append(append(m.pointee.value))
+            }
+        }
+        metricStarts.append(Int32(truncatingIfNeeded: metricNames.count))
+    }
+
+    fileprivate mutating func reserve(trials: Int, textBytes: Int) {
+        bytes.reserveCapacity(textBytes)
+        names.reserveCapacity(trials)
+        conditions.reserveCapacity(trials)
+        assignmentStarts.reserveCapacity(trials + 1)
+        metricStarts.reserveCapacity(trials + 1)
     }
 }
 
@@ -167,16 +168,122 @@ public struct SuggestionsRequest: Sendable {
                   currentRequestNumber: request.currentRequestNumber, totalRequestNumber: request.totalRequestNumber)
     }
 
-    /// Decodes an encoded GetSuggestionsRequest (INVALID_ARGUMENT when it is not one, as the
-    /// generated decoder says).
+    /// GetSuggestionsRequest's field numbers, from protoc-c's descriptor (proto/api.proto).
+    static let fieldNumbers: (experiment: UInt64, trials: UInt64, current: UInt64, total: UInt64) = {
+        func number(_ field: String) -> UInt64 {
+            guard let n = fieldNumber(descriptorIndex: GetSuggestionsRequest.descriptorIndex, field: field) else {
+                preconditionFailure("GetSuggestionsRequest has no field \(field): regenerate (scripts/generate.sh)")
+            }
+            return n
+        }
+        return (number("experiment"), number("trials"), number("current_request_number"), number("total_request_number"))
+    }()
+
+    /// Decodes an encoded GetSuggestionsRequest (INVALID_ARGUMENT when it is not one, as the generated
+    /// decoder says). protobuf-c decodes every part, but one trial at a time: the top level is split
+    /// here by its tags and lengths (`WireSplitter`), the experiment and each trial are unpacked on
+    /// their own and copied into the table, so a call never holds protobuf-c's tree of every trial
+    /// (about four times the request at 50,000 trials).
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
-        self = try decodeMessage(bytes, descriptorIndex: GetSuggestionsRequest.descriptorIndex,
-                                 name: GetSuggestionsRequest.protoFullName) { raw in
-            let r = raw.assumingMemoryBound(to: Api__V1__Beta1__GetSuggestionsRequest.self)
-            return SuggestionsRequest(
-                experiment: r.pointee.experiment.map { Experiment(cMessage: UnsafeRawPointer($0)) },
-                trials: TrialTable(unpacked: r.pointee.trials, count: r.pointee.n_trials),
-                currentRequestNumber: r.pointee.current_request_number, totalRequestNumber: r.pointee.total_request_number)
+        let name = GetSuggestionsRequest.protoFullName
+        self = try bytes.withUnsafeBufferPointer { (buffer) throws(RPCError) -> SuggestionsRequest in
+            var fields = WireSplitter(buffer)
+            var experimentBytes: UnsafeBufferPointer<UInt8>? = nil
+            var trialBytes: [UnsafeBufferPointer<UInt8>] = []
+            var current: Int32 = 0, total: Int32 = 0
+            var merged = false
+            let numbers = Self.fieldNumbers
+            while let field = try fields.next(messageName: name) {
+                switch (field.number, field.value) {
+                case (numbers.experiment, .bytes(let part)):
+                    // A repeated singular message is merged by protobuf; leave that to protobuf-c.
+                    if experimentBytes != nil { merged = true }
+                    experimentBytes = part
+                case (numbers.trials, .bytes(let part)): trialBytes.append(part)
+                case (numbers.current, .varint(let v)): current = Int32(truncatingIfNeeded: v)
+                case (numbers.total, .varint(let v)): total = Int32(truncatingIfNeeded: v)
+                case (numbers.experiment, _), (numbers.trials, _), (numbers.current, _), (numbers.total, _):
+                    throw fields.malformed(name)   // a known field with another wire type
+                default: break                     // unknown fields are skipped
+                }
+            }
+            if merged {
+                let whole = try GetSuggestionsRequest(serializedBytes: bytes)
+                return SuggestionsRequest(experiment: whole.experiment, trials: TrialTable(whole.trials),
+                                          currentRequestNumber: current, totalRequestNumber: total)
+            }
+            let experiment = try experimentBytes.map { (part) throws(RPCError) -> Experiment in
+                try decodeMessage(part, descriptorIndex: Experiment.descriptorIndex, name: name, reportedSize: buffer.count) {
+                    Experiment(cMessage: $0)
+                }
+            }
+            var table = TrialTable()
+            table.reserve(trials: trialBytes.count, textBytes: trialBytes.reduce(0) { $0 + $1.count })
+            for part in trialBytes {
+                try decodeMessage(part, descriptorIndex: Trial.descriptorIndex, name: name, reportedSize: buffer.count) {
+                    table.append(unpacked: $0.assumingMemoryBound(to: Api__V1__Beta1__Trial.self))
+                }
+            }
+            return SuggestionsRequest(experiment: experiment, trials: table, currentRequestNumber: current,
+                                      totalRequestNumber: total)
+        }
+    }
+}
+
+/// The top-level fields of an encoded message, by tag and length only (protobuf's wire format:
+/// varint keys, then a varint, 8 bytes, a length-delimited run, or 4 bytes). What protobuf-c decodes
+/// inside the parts is left to it; anything malformed here is INVALID_ARGUMENT as protobuf-c's
+/// failures are. Groups (wire types 3 and 4), which protobuf-c does not accept, are malformed.
+struct WireSplitter {
+    enum Value {
+        case varint(UInt64)
+        case bytes(UnsafeBufferPointer<UInt8>)
+        case fixed
+    }
+
+    let buffer: UnsafeBufferPointer<UInt8>
+    var offset = 0
+
+    init(_ buffer: UnsafeBufferPointer<UInt8>) { self.buffer = buffer }
+
+    func malformed(_ name: String) -> RPCError {
+        RPCError(.invalidArgument, "malformed protobuf: cannot decode \(name) (\(buffer.count) bytes)")
+    }
+
+    mutating func varint(_ name: String) throws(RPCError) -> UInt64 {
+        var value: UInt64 = 0
+        for shift in stride(from: 0, to: 70, by: 7) {
+            guard offset < buffer.count else { throw malformed(name) }
+            let byte = buffer[offset]
+            offset += 1
+            if shift < 64 { value |= UInt64(byte & 0x7F) << UInt64(shift) }
+            if byte & 0x80 == 0 { return value }
+        }
+        throw malformed(name)   // more than 10 bytes
+    }
+
+    /// The next field, nil at the end.
+    mutating func next(messageName name: String) throws(RPCError) -> (number: UInt64, value: Value)? {
+        guard offset < buffer.count else { return nil }
+        let key = try varint(name)
+        let number = key >> 3
+        guard number > 0, number <= 536_870_911 else { throw malformed(name) }
+        switch key & 7 {
+        case 0:
+            return (number, .varint(try varint(name)))
+        case 1, 5:
+            let width = key & 7 == 1 ? 8 : 4
+            guard buffer.count - offset >= width else { throw malformed(name) }
+            offset += width
+            return (number, .fixed)
+        case 2:
+            let length = try varint(name)
+            guard length <= UInt64(buffer.count - offset) else { throw malformed(name) }
+            let part = UnsafeBufferPointer(rebasing: buffer[offset ..< offset + Int(length)])
+            offset += Int(length)
+            return (number, .bytes(part))
+        default:
+            throw malformed(name)
         }
     }
 }
