@@ -44,6 +44,17 @@ public struct ServerConfiguration: Sendable {
     /// `largeCallBytes` has been handed to the socket, when the call's memory is free (the server
     /// returns it to the system here: `MemoryPolicy.trim`).
     public var afterLargeCall: (@Sendable () -> Void)? = nil
+    /// Back-pressure on replies: reply bytes a connection holds that its peer has not read yet. While
+    /// a connection holds this many, the requests it sends wait (holding only their request bytes,
+    /// under the request budgets above) instead of being computed into more replies; and while the
+    /// whole server holds `maxUnsentReplyBytes`, so do the requests of every connection that holds
+    /// any. They start as the replies are read. A peer that never reads can make the server hold at
+    /// most this much plus the replies of its running calls.
+    public var maxUnsentReplyBytesPerConnection: Int = 32 << 20
+    public var maxUnsentReplyBytes: Int = 256 << 20
+    /// Calls of one connection computed at once; further complete requests wait their turn (Katib's
+    /// controller sends one call per experiment at a time).
+    public var maxRunningCallsPerConnection: Int = 16
     public var largeCallBytes: Int = 4 << 20
     public init() {}
 }
@@ -178,6 +189,8 @@ final class ServerCore: Sendable {
     let maxMessageBytes: Int
     /// Request bytes held by every stream of every loop (see `maxBufferedRequestBytes`).
     private let bufferedBytes = Atomic<Int>(0)
+    /// Reply bytes not yet read by their peers, over every connection (`maxUnsentReplyBytes`).
+    let unsentReplyBytes = Atomic<Int>(0)
 
     init(configuration: ServerConfiguration, handlers: [String: UnaryHandler], inlineHandlers: [String: InlineHandler]) {
         self.configuration = configuration
@@ -205,7 +218,8 @@ private let okResponseHeaders = StaticHeaderBlock([(":status", "200"), ("content
 private let okTrailers = StaticHeaderBlock([("grpc-status", "0")])
 
 private final class ServerStream {
-    enum Phase { case receiving, running, replying, done }
+    /// receiving → (queued →) running → replying → done; any of them → done on failure.
+    enum Phase { case receiving, queued, running, replying, done }
 
     let id: Int32
     var phase = Phase.receiving
@@ -234,6 +248,10 @@ private final class ServerStream {
     var replyOffset = 0
     /// The request or the reply reached `ServerConfiguration.largeCallBytes`.
     var isLarge = false
+    /// A complete request waiting for its turn (`.queued`).
+    var queuedRequest: [UInt8]?
+    /// Reply bytes counted in the connection's and the server's unsent-reply totals.
+    var heldReplyBytes = 0
 
     init(id: Int32, limit: Int) {
         self.id = id
@@ -258,6 +276,11 @@ final class ServerConnection: H2Connection {
     private var streams: [Int32: ServerStream] = [:]
     /// Request bytes held by this connection's streams (`maxBufferedRequestBytesPerConnection`).
     private var reservedBytes = 0
+    /// Reply bytes of this connection's streams not yet read (`maxUnsentReplyBytesPerConnection`).
+    private var unsentReplyBytes = 0
+    /// Streams whose handler runs, and complete requests waiting to run, in arrival order.
+    private var running = 0
+    private var queue: [Int32] = []
 
     init?(id: UInt64, fd: Int32, loop: EventLoop, core: ServerCore) {
         self.core = core
@@ -271,6 +294,7 @@ final class ServerConnection: H2Connection {
     }
 
     override func teardown() {
+        queue.removeAll()   // nothing may start while the streams are forgotten
         for s in streams.values { forget(s) }
         streams.removeAll()
         super.teardown()
@@ -278,11 +302,72 @@ final class ServerConnection: H2Connection {
 
     /// Everything a stream holds beyond its entry in `streams`: its task, its timer, its bytes.
     private func forget(_ s: ServerStream) {
+        transition(s, to: .done)
         s.task?.cancel()
         s.task = nil
         if let timer = s.deadlineTimer { loop.cancelTimer(timer) }
         s.deadlineTimer = nil
         releaseRequestBytes(s)
+    }
+
+    /// Every phase change of a stream goes through here, so the running count and the unsent-reply
+    /// totals stay true; leaving `.running` or `.replying` may let waiting requests start.
+    private func transition(_ s: ServerStream, to phase: ServerStream.Phase, reply: [UInt8] = []) {
+        let old = s.phase
+        guard old != phase else { return }
+        s.phase = phase
+        if old == .running { running -= 1 }
+        if phase == .running { running += 1 }
+        if phase == .replying {
+            s.reply = reply
+            s.heldReplyBytes = reply.count
+            unsentReplyBytes += reply.count
+            core.unsentReplyBytes.add(reply.count, ordering: .relaxed)
+        } else if s.heldReplyBytes > 0 {
+            unsentReplyBytes -= s.heldReplyBytes
+            core.unsentReplyBytes.subtract(s.heldReplyBytes, ordering: .relaxed)
+            s.heldReplyBytes = 0
+            s.reply = []
+        }
+        if old == .queued { s.queuedRequest = nil }
+        if old == .running || old == .replying { startQueued() }
+    }
+
+    /// Starts waiting requests, oldest first, while the connection is under its running-call cap and
+    /// its unsent-reply budget, and the server under its own (which a connection holding no unsent
+    /// reply ignores: it is not the peer that does not read).
+    private func startQueued() {
+        let config = core.configuration
+        while let id = queue.first {
+            guard let s = streams[id], s.phase == .queued, let request = s.queuedRequest else {
+                queue.removeFirst()
+                continue
+            }
+            let overConnection = unsentReplyBytes >= config.maxUnsentReplyBytesPerConnection
+            let overServer = unsentReplyBytes > 0
+                && core.unsentReplyBytes.load(ordering: .relaxed) >= config.maxUnsentReplyBytes
+            guard running < config.maxRunningCallsPerConnection, !overConnection, !overServer,
+                  let handler = core.handlers[s.path] else { return }
+            queue.removeFirst()
+            s.queuedRequest = nil
+            start(s, request, handler)
+        }
+    }
+
+    private func start(_ s: ServerStream, _ request: [UInt8], _ handler: @escaping UnaryHandler) {
+        transition(s, to: .running)
+        let context = CallContext(path: s.path, deadline: s.deadline, metadata: s.metadata)
+        let loop = self.loop, connection = id, stream = s.id
+        let body = RequestBody(request)
+        s.task = Task {
+            let result: Result<[UInt8], RPCError>
+            do throws(RPCError) {
+                result = .success(try await handler(body.take(), context))
+            } catch {
+                result = .failure(error)
+            }
+            loop.post(.completion(connection: connection, stream: stream, result: result))
+        }
     }
 
     private func releaseRequestBytes(_ s: ServerStream) {
@@ -420,26 +505,18 @@ final class ServerConnection: H2Connection {
             s.isLarge = request.count >= core.configuration.largeCallBytes
             let context = CallContext(path: s.path, deadline: s.deadline, metadata: s.metadata)
             if let inline = core.inlineHandlers[s.path] {
-                s.phase = .running
+                transition(s, to: .running)
                 let result: Result<[UInt8], RPCError>
                 do throws(RPCError) { result = .success(try inline(request, context)) } catch { result = .failure(error) }
                 return complete(stream: s.id, result: result)
             }
-            guard let handler = core.handlers[s.path] else {
+            guard core.handlers[s.path] != nil else {
                 return fail(s, RPCError(.unimplemented, "unknown method \(s.path)"))
             }
-            s.phase = .running
-            let loop = self.loop, connection = id, stream = s.id
-            let body = RequestBody(request)
-            s.task = Task {
-                let result: Result<[UInt8], RPCError>
-                do throws(RPCError) {
-                    result = .success(try await handler(body.take(), context))
-                } catch {
-                    result = .failure(error)
-                }
-                loop.post(.completion(connection: connection, stream: stream, result: result))
-            }
+            transition(s, to: .queued)
+            s.queuedRequest = request
+            queue.append(s.id)
+            startQueued()
         }
     }
 
@@ -477,8 +554,7 @@ final class ServerConnection: H2Connection {
                 return fail(s, RPCError(.resourceExhausted,
                                         "reply message of \(reply.count) bytes exceeds the limit of \(core.maxMessageBytes) bytes"))
             }
-            s.phase = .replying
-            s.reply = reply
+            transition(s, to: .replying, reply: reply)
             if reply.count >= core.configuration.largeCallBytes { s.isLarge = true }
             let rc = NG.submitResponse(session, stream: s.id, headers: okResponseHeaders.pointer,
                                        count: okResponseHeaders.count, withBody: true)
@@ -495,8 +571,7 @@ final class ServerConnection: H2Connection {
         if s.replyOffset >= s.reply.count + 5 {
             // Trailers must be submitted here, on EOF: submitted earlier they overtake the DATA.
             flags.pointee |= NG.eofNoEndStream
-            s.phase = .done
-            s.reply = []
+            transition(s, to: .done)
             if nghttp2_submit_trailer(session, s.id, okTrailers.pointer, okTrailers.count) != 0 { reset(s) }
             if s.isLarge { core.configuration.afterLargeCall?() }
         }
@@ -505,8 +580,8 @@ final class ServerConnection: H2Connection {
 
     /// Trailers-Only error reply (one HEADERS frame with END_STREAM), or a plain HTTP error.
     private func fail(_ s: ServerStream, _ error: RPCError, httpStatus: Int = 200, extra: [HeaderField] = []) {
-        guard s.phase == .receiving || s.phase == .running, let session else { return }
-        s.phase = .done
+        guard s.phase == .receiving || s.phase == .queued || s.phase == .running, let session else { return }
+        transition(s, to: .done)
         s.task?.cancel()
         s.task = nil
         var fields = [HeaderField(":status", String(httpStatus)), HeaderField("content-type", "application/grpc"),
@@ -523,7 +598,7 @@ final class ServerConnection: H2Connection {
     }
 
     private func reset(_ s: ServerStream) {
-        s.phase = .done
+        transition(s, to: .done)
         if let session {
             _ = nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), s.id,
                                           UInt32(NGHTTP2_INTERNAL_ERROR.rawValue))

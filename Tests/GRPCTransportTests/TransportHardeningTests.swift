@@ -97,6 +97,33 @@ enum RawH2 {
         #expect(refused?.message.contains("this connection already holds 100000 bytes") == true)
     }
 
+    @Test func aPeerThatReadsNoRepliesStopsGettingItsRequestsComputed() async throws {
+        let probe = Probe()
+        let server = try startServer(probe) {
+            $0.maxUnsentReplyBytesPerConnection = 3 << 20
+            $0.maxRunningCallsPerConnection = 2
+        }
+        defer { stop(server) }
+        // A peer whose flow-control window is 0 can be sent no reply byte: every reply stays held.
+        let hog = try RawSocket(port: server.boundPort)
+        hog.send(RawH2.preface + RawH2.frame(type: 4, flags: 0, stream: 0, [0x00, 0x04, 0, 0, 0, 0]))
+        for i in 0 ..< 12 {
+            var request = RawH2.unfinishedRequest(path: "/test.Echo/Big", stream: UInt32(2 * i + 1), declared: 1, sent: 6, preface: false)
+            request[request.count - 1] = 1                                      // a 1 MiB reply
+            request += RawH2.frame(type: 0, flags: 0x1, stream: UInt32(2 * i + 1), [])   // END_STREAM
+            hog.send(request)
+        }
+        try await Task.sleep(for: .seconds(1))
+        // Three replies reach the 3 MiB budget; with two calls running at most, at most five start.
+        let started = probe.startedBig.load(ordering: .relaxed)
+        #expect(started >= 3 && started <= 5, "\(started) of 12 requests were computed")
+        // Others are served meanwhile.
+        let client = GRPCClient(host: "127.0.0.1", port: server.boundPort)
+        defer { client.close() }
+        #expect(try await client.unary(path: "/test.Echo/Echo", request: [9]) == [9])
+        #expect(probe.startedBig.load(ordering: .relaxed) == started)
+    }
+
     @Test func inlineHandlersAnswerWhileEveryWorkerIsBusy() async throws {
         let probe = Probe()
         let server = try startServer(probe)

@@ -10,6 +10,7 @@ import Glibc
 final class Probe: Sendable {
     let startedSleeps = Atomic<Int>(0)
     let startedSlow = Atomic<Int>(0)
+    let startedBig = Atomic<Int>(0)
     let startedSpins = Atomic<Int>(0)
     let cancelledSleeps = Atomic<Int>(0)
     let lastMetadata = Mutex<[(name: String, value: String)]>([])
@@ -46,7 +47,8 @@ final class Probe: Sendable {
                 return request
             },
             "/test.Echo/Big": { request, _ in
-                [UInt8](repeating: 0xAB, count: Int(request.first ?? 0) << 20)
+                self.startedBig.add(1, ordering: .relaxed)
+                return [UInt8](repeating: 0xAB, count: Int(request.first ?? 0) << 20)
             },
         ]
     }
