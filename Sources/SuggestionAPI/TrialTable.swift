@@ -53,16 +53,25 @@ public struct TrialTable: Sendable {
         }
     }
 
-    /// The value of the last metric of trial i named `metric`, nil when it reports none.
+    /// The value of the last metric of trial i named `metric` (`String` equality), nil when it
+    /// reports none.
     public func metricValue(_ i: Int, named metric: String) -> String? {
         var found: Text? = nil
         var target = metric
         target.withUTF8 { wanted in
-            for m in Int(metricStarts[i]) ..< Int(metricStarts[i + 1]) where equals(metricNames[m], wanted) {
-                found = metricValues[m]
+            for m in Int(metricStarts[i]) ..< Int(metricStarts[i + 1]) {
+                // Equal bytes are equal strings; other non-ASCII names may still be (canonical
+                // equivalence, repaired UTF-8), so those are compared as strings.
+                if equals(metricNames[m], wanted) || (!isASCII(metricNames[m]) && string(metricNames[m]) == metric) {
+                    found = metricValues[m]
+                }
             }
         }
         return found.map(string)
+    }
+
+    private func isASCII(_ t: Text) -> Bool {
+        bytes.withUnsafeBufferPointer { b in (Int(t.start) ..< Int(t.start) + Int(t.count)).allSatisfy { b[$0] < 0x80 } }
     }
 
     /// Trial i as a generated value with what the table keeps (name, condition, assignments, metrics).

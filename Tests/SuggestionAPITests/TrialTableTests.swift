@@ -10,10 +10,11 @@ import Testing
         Trial(name: "", spec: nil, status: nil),
         Trial(name: "ü-名", spec: TrialSpec(parameterAssignments: .init(assignments: [ParameterAssignment(name: "", value: "")])),
               status: TrialStatus(condition: .running)),
+        Trial(name: "d", status: TrialStatus(condition: .succeeded, observation: Observation(metrics: [Metric(name: "cafe\u{301}", value: "1")]))),
     ]
 
     func check(_ table: TrialTable) {
-        #expect(table.count == 3)
+        #expect(table.count == 4)
         #expect((0..<3).map(table.name) == ["a", "", "ü-名"])
         #expect((0..<3).map(table.condition) == [.succeeded, .created, .running])
         #expect(table.assignments(0) == Self.trials[0].spec!.parameterAssignments!.assignments)
@@ -23,6 +24,7 @@ import Testing
         #expect(table.metricValue(0, named: "loss") == "2")
         #expect(table.metricValue(0, named: "ac") == nil && table.metricValue(2, named: "acc") == nil)
         #expect(table.trial(0).status?.observation?.metrics.count == 3)
+        #expect(table.metricValue(3, named: "caf\u{e9}") == "1", "canonically equivalent names are the same metric, as for String")
     }
 
     @Test func decodedAndBuiltTablesAgree() throws {
