@@ -43,15 +43,18 @@ KATIB_SUGGESTION_IMAGES = {
 }
 KATIB_MEMORY_LIMITS = {"enas": "400Mi"}
 
-# Requests and limits of our containers, from benchmarks/soak.py: resident memory 31 MiB steady and
-# 47 MiB peak under 64 concurrent calls with 1,000-trial histories. Katib's default limit is 100Mi.
+# Requests and limits of our containers. Request: benchmarks/soak.py, resident memory 31 MiB steady
+# under 64 concurrent calls with 1,000-trial histories. Limit: benchmarks/memory.py, a call's peak is
+# about 11 MiB + 3 x its request (47.5 MiB for 12.7 MiB, 50,000 trials x 10 parameters), so the
+# default 64 MiB message cap needs about 200 MiB; a smaller limit would OOM-kill the largest
+# experiments the cap admits instead of answering them.
 OUR_RESOURCES = """\
       resources:
         requests:
           cpu: 10m
           memory: 24Mi
         limits:
-          memory: 64Mi
+          memory: 256Mi
 """
 # A SuggestionConfig is a Container (plus volume settings), so only the container's securityContext
 # can be set; the image runs as UID 65532 by itself.
