@@ -195,7 +195,10 @@ def test_katib_config_points_every_served_name_at_our_images(version):
         entry = entries[name]
         assert entry["image"].endswith("/katib-suggestion-swift:0.1.0"), name
         assert entry["args"] == ["--algorithms", name]
-        assert memory_mib(entry["resources"]["limits"]["memory"]) < 100, "must fit Katib's default 100Mi"
+        # The limit must hold a call at the default 64 MiB message cap (benchmarks/memory.py: a call
+        # peaks near 11 MiB + 3 x its request) and stay a small fraction of a node.
+        assert 11 + 3 * 64 <= memory_mib(entry["resources"]["limits"]["memory"]) <= 256, name
+        assert memory_mib(entry["resources"]["requests"]["memory"]) <= 32, name
     # Katib's own names all stay configured (ours or Katib's images).
     for name in ["random", "tpe", "grid", "multivariate-tpe", "bayesianoptimization", "cmaes", "sobol",
                  "hyperband", "pbt", "enas", "darts"]:
