@@ -125,7 +125,7 @@ public struct AlgorithmService: SuggestionService {
         try Self.checkExperimentName(experiment.name)
         guard let spec = experiment.spec else { throw .invalidArgument("experiment \(experiment.name) has no spec") }
         let algorithmName = spec.algorithm?.algorithmName ?? ""
-        let served = "this server serves: " + servedAlgorithmNames.joined(separator: ", ")
+        var served: String { "this server serves: " + servedAlgorithmNames.joined(separator: ", ") }   // errors only
         guard !algorithmName.isEmpty else {
             throw .invalidArgument("experiment \(experiment.name) names no algorithm (spec.algorithm.algorithm_name is empty); \(served)")
         }
