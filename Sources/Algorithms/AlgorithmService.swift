@@ -4,8 +4,10 @@ import SuggestionAPI
 /// whole request, derives the seed, and turns points into Katib's assignment strings. Stateless.
 ///
 /// Both RPCs validate, in this order, each failure being INVALID_ARGUMENT: experiment and spec present;
-/// algorithm name known and served; settings (`SettingsSchema.parse`); search space
-/// (`SearchSpace.parse`); max_trial_count and parallel_trial_count >= 0; the sampler's own checks.
+/// algorithm name known and served; setting values (`SettingsSchema.parse`); the search space
+/// (`SearchSpace.parse`, or nas_config for NAS algorithms); required settings; max_trial_count and
+/// parallel_trial_count >= 0; the sampler's own checks (`Sampler.validate`, whose plan GetSuggestions
+/// hands to `suggest`).
 /// GetSuggestions then checks 1 <= current_request_number <= `maxRequestCount` and returns exactly that
 /// many assignments, in experiment parameter order, or an error (never a short reply: Katib's controller
 /// rejects it and retries forever).

@@ -42,7 +42,7 @@ public struct ServerConfiguration: Sendable {
     public var idleTimeout: Duration = .seconds(300)
     /// Called on the event loop once the reply of a call whose request or reply had at least
     /// `largeCallBytes` has been handed to the socket, when the call's memory is free (the server
-    /// returns it to the system here: `MemoryPolicy.trim`).
+    /// returns it to the system from here: `MemoryPolicy.trim`). It must not block: hand slow work on.
     public var afterLargeCall: (@Sendable () -> Void)? = nil
     /// Back-pressure on replies: reply bytes a connection holds that its peer has not read yet. While
     /// a connection holds this many, the requests it sends wait (holding only their request bytes,

@@ -65,7 +65,8 @@ case .earlyStopping:
 
 MemoryPolicy.apply()
 var configuration = ServerConfiguration()
-configuration.afterLargeCall = MemoryPolicy.trim
+// malloc_trim takes time in proportion to the heaps: off the event loop that calls the hook.
+configuration.afterLargeCall = { Task.detached(priority: .background) { MemoryPolicy.trim() } }
 configuration.host = options.host
 configuration.port = options.port
 configuration.eventLoops = options.eventLoops
