@@ -10,14 +10,13 @@ import argparse
 import pathlib
 import random
 import signal
-import subprocess
 import sys
 import tempfile
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from throughput import api_pb2, experiment, frame, free_port, h2load, history, space  # noqa: E402
+from throughput import api_pb2, experiment, frame, h2load, history, space, start_server  # noqa: E402
 
 
 def status_kib(pid, field):
@@ -45,11 +44,8 @@ def main():
                                             current_request_number=1, total_request_number=n + 1)
         body = tmp / f"{n}.bin"
         body.write_bytes(frame(req))
-        port = free_port()
-        server = subprocess.Popen([args.binary, "--host", "127.0.0.1", "--port", str(port), "--quiet"],
-                                  stderr=subprocess.DEVNULL)
+        server, port = start_server(args.binary)
         try:
-            time.sleep(0.5)
             idle = status_kib(server.pid, "VmRSS")
             h2load(port, "/api.v1.beta1.Suggestion/GetSuggestions", str(body), 1, 1, 1)
             hwm = status_kib(server.pid, "VmHWM")

@@ -18,12 +18,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from latency import request  # noqa: E402
-from throughput import api_pb2, frame, free_port  # noqa: E402
+from throughput import api_pb2, frame, start_server  # noqa: E402
 
 MULTI_FIDELITY = {
     "hyperband": [("r_l", "27"), ("resource_name", "epochs")],
@@ -64,10 +63,7 @@ def main():
     ap.add_argument("--trials", default="0,100,1000,10000")
     ap.add_argument("--seconds", type=float, default=2)
     args = ap.parse_args()
-    port = free_port()
-    server = subprocess.Popen([args.binary, "--host", "127.0.0.1", "--port", str(port), "--quiet"],
-                              stderr=subprocess.DEVNULL)
-    time.sleep(0.5)
+    server, port = start_server(args.binary)
     rng = random.Random(1)
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="bench-server-time-"))
     print(f"{'algorithm':22}{'dims':>5}{'trials':>8}{'request':>10}{'mean ms':>10}{'p50 ms':>10}{'min ms':>10}{'calls':>7}")

@@ -65,6 +65,15 @@ def free_port():
         return s.getsockname()[1]
 
 
+def start_server(binary):
+    """The binary serving on a free loopback port, quiet; returns (process, port)."""
+    port = free_port()
+    server = subprocess.Popen([binary, "--host", "127.0.0.1", "--port", str(port), "--quiet"],
+                              stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    return server, port
+
+
 def h2load(port, path, body_file, n, clients, streams, log_file=None):
     cmd = ["h2load", "-n", str(n), "-c", str(clients), "-m", str(streams), "-t", "1",
            "-H", "content-type: application/grpc", "-H", "te: trailers", "-d", body_file,
@@ -99,10 +108,7 @@ def main():
     ap.add_argument("--dims", type=int, default=10)
     args = ap.parse_args()
 
-    port = free_port()
-    server = subprocess.Popen([args.binary, "--host", "127.0.0.1", "--port", str(port), "--quiet"],
-                              stderr=subprocess.DEVNULL)
-    time.sleep(0.5)
+    server, port = start_server(args.binary)
     rng = random.Random(1)
     params = space(args.dims)
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="bench-"))
