@@ -33,13 +33,10 @@ public protocol StoppingAlgorithm: Sendable {
     /// Whether `rules` reads trial logs (then the request's db_manager_address must be valid and
     /// allowed); true unless the algorithm says otherwise.
     var readsObservationLogs: Bool { get }
-    /// Relations between settings that the schema cannot state; INVALID_ARGUMENT when violated.
-    func validate(_ settings: Settings) throws(RPCError)
     func rules(_ context: StoppingContext) async throws(RPCError) -> [EarlyStoppingRule]
 }
 
 extension StoppingAlgorithm {
-    public func validate(_ settings: Settings) throws(RPCError) {}
     public var readsObservationLogs: Bool { true }
 }
 
@@ -57,12 +54,11 @@ public enum StoppingAlgorithms {
         return algorithm
     }
 
-    /// Validates an EarlyStoppingSpec: the algorithm name, every setting, their relations.
+    /// Validates an EarlyStoppingSpec: the algorithm name and every setting (values, required ones).
     public static func parse(_ spec: EarlyStoppingSpec?) throws(RPCError) -> (any StoppingAlgorithm, Settings) {
         guard let spec else { throw .invalidArgument("early_stopping is missing: set its algorithm_name (one of \(names.joined(separator: ", ")))") }
         let algorithm = try named(spec.algorithmName)
         let settings = try algorithm.settingsSchema.parse(spec.algorithmSettings.map { AlgorithmSetting(name: $0.name, value: $0.value) })
-        try algorithm.validate(settings)
         return (algorithm, settings)
     }
 }

@@ -32,16 +32,11 @@ public struct ASHASampler: Sampler {
     static let fieldCount = 3
 
     public var settingsSchema: SettingsSchema {
-        SettingsSchema(algorithm: name, specs: [Self.resourceName.spec, Self.eta.spec, Self.minResource.spec,
+        SettingsSchema(algorithm: name, specs: [MultiFidelitySettings.resourceName.spec, MultiFidelitySettings.eta.spec, Self.minResource.spec,
                                                 Self.maxResource.spec, Setting.randomState.spec],
                        requiredHint: "resource_name names the INT or DOUBLE parameter that carries the training budget (e.g. epochs)")
     }
 
-    static let resourceName = Setting<String>.required(
-        "resource_name", .text, help: "Name of the INT or DOUBLE parameter that carries the resource.")
-    static let eta = Setting<Double>(
-        "eta", .real(min: 1, minOpen: true), default: 3,
-        help: "Reduction factor: the best 1/eta of a rung are promoted with eta times the resource.")
     static let minResource = Setting<Double?>(
         "min_resource", .real(min: 0, minOpen: true), default: nil,
         help: "Resource of the lowest rung (at least); default: the resource parameter's min.")
@@ -56,9 +51,9 @@ public struct ASHASampler: Sampler {
     }
 
     public func validate(_ problem: SearchProblem) throws(RPCError) -> Plan {
-        let resource = try ResourceParameter.locate(problem.space, name: problem.settings[Self.resourceName],
+        let resource = try ResourceParameter.locate(problem.space, name: problem.settings[MultiFidelitySettings.resourceName],
                                                     algorithm: name)
-        let eta = problem.settings[Self.eta]
+        let eta = problem.settings[MultiFidelitySettings.eta]
         let lo = problem.settings[Self.minResource] ?? resource.range.low
         let hi = problem.settings[Self.maxResource] ?? resource.range.high
         guard lo > 0 else {

@@ -31,14 +31,10 @@ public struct HyperbandSampler: Sampler {
     static let maxResource = Setting<Double>.required(
         "r_l", .real(min: 0, minOpen: true),
         help: "Maximum resource per configuration, in units where the smallest rung gets 1 or more.")
-    static let resourceName = Setting<String>.required(
-        "resource_name", .text, help: "Name of the INT or DOUBLE parameter that carries the resource.")
-    static let eta = Setting<Double>(
-        "eta", .real(min: 1, minOpen: true), default: 3,
-        help: "Reduction factor: each rung keeps the best 1/eta and gives them eta times the resource.")
-
     /// The schedule's settings, shared with bohb; `requiredHint` says what the required ones mean.
-    static var scheduleSpecs: [SettingSpec] { [maxResource.spec, resourceName.spec, eta.spec, Setting.randomState.spec] }
+    static var scheduleSpecs: [SettingSpec] {
+        [maxResource.spec, MultiFidelitySettings.resourceName.spec, MultiFidelitySettings.eta.spec, Setting.randomState.spec]
+    }
     static let requiredHint = "r_l and resource_name must be set: r_l is the maximum resource per configuration (a number > 0), "
         + "resource_name the INT or DOUBLE parameter that receives it"
 
@@ -55,8 +51,8 @@ public struct HyperbandSampler: Sampler {
     static func engine(_ problem: SearchProblem, code: String) throws(RPCError) -> HyperbandEngine {
         let algorithm = problem.algorithmName
         let rl = problem.settings[maxResource]
-        let resourceName = problem.settings[Self.resourceName]
-        let eta = problem.settings[Self.eta]
+        let resourceName = problem.settings[MultiFidelitySettings.resourceName]
+        let eta = problem.settings[MultiFidelitySettings.eta]
         let resource = try ResourceParameter.locate(problem.space, name: resourceName, algorithm: algorithm)
         let schedule = HyperbandSchedule(maxResource: rl, eta: eta)
         return HyperbandEngine(code: code, algorithm: algorithm, schedule: schedule, resource: resource)
