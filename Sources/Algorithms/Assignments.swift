@@ -1,4 +1,7 @@
 import SuggestionAPI
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A trial's assignments read back into a point of the current search space.
 public struct MappedPoint: Sendable, Hashable {
@@ -108,5 +111,104 @@ extension SearchSpace {
         default:
             return false
         }
+    }
+}
+
+/// Reads the rows of a request's `TrialTable` into a search space from their bytes, without a `String`
+/// per name or value: the same point as `SearchSpace.map` and the same digest as
+/// `TrialHistory.digest` on the row's strings (`TrialHistoryTests` compares them on every kind of row).
+///
+/// Byte equality implies string equality, so rows whose names are the parameters' names in order
+/// byte for byte (what Katib and this service send) are read here; any other row returns nil and is
+/// read through the strings. Inside a row, a value that the byte paths do not settle (a number
+/// `ValueFormatting.plainDecimal` does not take, a list value that equals no label byte for byte) is
+/// decided on its string, as `map` decides it.
+struct RowReader {
+    let space: SearchSpace
+    private let names: [[UInt8]]
+    /// Per parameter, the UTF-8 of its list's labels (empty for DOUBLE and INT).
+    private let labels: [[[UInt8]]]
+
+    init(_ space: SearchSpace) {
+        self.space = space
+        names = space.parameters.map { Array($0.name.utf8) }
+        labels = space.parameters.map { p in
+            switch p.domain {
+            case .discrete(let l, _), .categorical(let l): return l.map { Array($0.utf8) }
+            case .double, .int: return []
+            }
+        }
+    }
+
+    /// Trial i's point and assignments digest, or nil when its names are not the parameters' in order.
+    func read(_ rows: TrialTable.Rows, _ i: Int) -> (mapped: MappedPoint?, digest: UInt64)? {
+        let range = rows.assignments(i)
+        guard range.count == names.count else { return nil }
+        for (j, k) in range.enumerated() where !Self.equal(rows.name(k), names[j]) { return nil }
+
+        var pairs: [UInt64] = []
+        pairs.reserveCapacity(range.count)
+        for k in range {
+            var h = StableHasher()
+            h.combine(utf8: rows.name(k))   // equal to a parameter's name: valid UTF-8, as its String
+            let value = rows.value(k)
+            if Self.isASCII(value) { h.combine(utf8: value) } else { h.combine(Self.string(value)) }   // repaired as the String is
+            pairs.append(h.finalize())
+        }
+        let digest = TrialHistory.digest(pairDigests: &pairs)
+
+        var exact = true
+        var point: Point = []
+        point.reserveCapacity(range.count)
+        for (j, k) in range.enumerated() {
+            let value = rows.value(k)
+            switch space.parameters[j].domain {
+            case .double(let r):
+                guard let v = Self.number(value) else { return (nil, digest) }
+                if !r.containsApproximately(v) { exact = false }
+                point.append(.real(r.nearest(v)))
+            case .int(let r):
+                guard let v = Self.number(value) else { return (nil, digest) }
+                let n = r.nearest(v)
+                if n != v { exact = false }
+                point.append(.integer(Int64(n)))
+            case .discrete(let l, let values):
+                if let i = label(value, j, l) {
+                    point.append(.choice(i))
+                } else {
+                    guard let v = Self.number(value) else { return (nil, digest) }
+                    var best = 0
+                    for i in values.indices where abs(values[i] - v) < abs(values[best] - v) { best = i }
+                    if values[best] != v { exact = false }
+                    point.append(.choice(best))
+                }
+            case .categorical(let l):
+                guard let i = label(value, j, l) else { return (nil, digest) }
+                point.append(.choice(i))
+            }
+        }
+        return (MappedPoint(point: point, isExact: exact), digest)
+    }
+
+    /// The index of the label `value` equals (byte for byte, else as strings, as `map` compares).
+    private func label(_ value: UnsafeBufferPointer<UInt8>, _ j: Int, _ strings: [String]) -> Int? {
+        if let i = labels[j].firstIndex(where: { Self.equal(value, $0) }) { return i }
+        return strings.firstIndex(of: Self.string(value))
+    }
+
+    private static func number(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
+        ValueFormatting.plainDecimal(bytes) ?? ValueFormatting.parseDouble(string(bytes))
+    }
+
+    private static func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String { String(decoding: bytes, as: UTF8.self) }
+
+    private static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var any: UInt8 = 0
+        for b in bytes { any |= b }
+        return any < 0x80
+    }
+
+    private static func equal(_ a: UnsafeBufferPointer<UInt8>, _ b: [UInt8]) -> Bool {
+        a.count == b.count && (a.isEmpty || b.withUnsafeBufferPointer { memcmp(a.baseAddress!, $0.baseAddress!, a.count) == 0 })
     }
 }

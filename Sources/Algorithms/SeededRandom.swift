@@ -110,24 +110,27 @@ public struct StableHasher: Sendable {
 
     public mutating func combine(_ text: String) {
         var text = text
-        text.withUTF8 { bytes in
-            word(UInt64(bytes.count))
-            let raw = UnsafeRawBufferPointer(bytes)
-            var i = 0
-            while i + 8 <= raw.count {
-                word(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
-                i += 8
+        text.withUTF8 { combine(utf8: $0) }
+    }
+
+    /// The same as `combine(_: String)` for the string whose UTF-8 encoding is `bytes`.
+    public mutating func combine(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        word(UInt64(bytes.count))
+        let raw = UnsafeRawBufferPointer(bytes)
+        var i = 0
+        while i + 8 <= raw.count {
+            word(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
+            i += 8
+        }
+        if i < raw.count {
+            var tail: UInt64 = 0
+            var shift: UInt64 = 0
+            while i < raw.count {
+                tail |= UInt64(raw[i]) << shift
+                shift += 8
+                i += 1
             }
-            if i < raw.count {
-                var tail: UInt64 = 0
-                var shift: UInt64 = 0
-                while i < raw.count {
-                    tail |= UInt64(raw[i]) << shift
-                    shift += 8
-                    i += 1
-                }
-                word(tail)
-            }
+            word(tail)
         }
     }
 

@@ -108,27 +108,36 @@ public struct TrialHistory: Sendable {
     public init(table: TrialTable, space: SearchSpace, objective: Objective, keeping: Set<String> = []) {
         var records: [TrialRecord] = []
         records.reserveCapacity(table.count)
-        for i in 0 ..< table.count {
-            let assignments = table.assignments(i)
-            let condition = TrialCondition(table.condition(i))
-            var state = TrialRecord.State.failed
-            switch condition {
-            case .created, .running:
-                state = .pending
-            case .succeeded, .earlyStopped:
-                if let text = table.metricValue(i, named: objective.metricName), let v = ValueFormatting.parseDouble(text) {
-                    state = .completed(loss: objective.loss(v), value: v)
+        let reader = RowReader(space)
+        table.withRows { rows in
+            for i in 0 ..< table.count {
+                let condition = TrialCondition(table.condition(i))
+                var state = TrialRecord.State.failed
+                switch condition {
+                case .created, .running:
+                    state = .pending
+                case .succeeded, .earlyStopped:
+                    if let text = table.metricValue(i, named: objective.metricName), let v = ValueFormatting.parseDouble(text) {
+                        state = .completed(loss: objective.loss(v), value: v)
+                    }
+                case .failed, .killed, .metricsUnavailable, .unknown:
+                    state = .failed
                 }
-            case .failed, .killed, .metricsUnavailable, .unknown:
-                state = .failed
+                var mapped: MappedPoint?
+                var digest: UInt64
+                if let read = reader.read(rows, i) {
+                    (mapped, digest) = read
+                } else {
+                    let assignments = table.assignments(i)
+                    (mapped, digest) = (space.map(assignments), Self.digest(assignments))
+                }
+                var record = TrialRecord(name: table.name(i), condition: condition, state: state, mapped: mapped,
+                                         assignmentsDigest: digest)
+                if !keeping.isEmpty {
+                    for a in table.assignments(i) where keeping.contains(a.name) { record.kept[a.name] = a.value }
+                }
+                records.append(record)
             }
-            var record = TrialRecord(
-                name: table.name(i), condition: condition, state: state, mapped: space.map(assignments),
-                assignmentsDigest: Self.digest(assignments))
-            if !keeping.isEmpty {
-                for a in assignments where keeping.contains(a.name) { record.kept[a.name] = a.value }
-            }
-            records.append(record)
         }
         self.init(records: records)
     }
@@ -188,6 +197,11 @@ public struct TrialHistory: Sendable {
             h.combine(a.value)
             pairs.append(h.finalize())
         }
+        return digest(pairDigests: &pairs)
+    }
+
+    /// The digest of a trial from the digests of its (name, value) pairs, in any order (sorted here).
+    static func digest(pairDigests pairs: inout [UInt64]) -> UInt64 {
         pairs.sort()
         var h = StableHasher()
         h.combine(UInt64(pairs.count))

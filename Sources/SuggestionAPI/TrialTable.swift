@@ -53,6 +53,38 @@ public struct TrialTable: Sendable {
         }
     }
 
+    /// Calls `body` with a view of every trial's assignments as raw bytes, valid during the call only:
+    /// what the suggestion service's history reads without building a `String` per name and value.
+    public func withRows<R>(_ body: (Rows) throws -> R) rethrows -> R {
+        try bytes.withUnsafeBufferPointer { b in
+            try assignmentStarts.withUnsafeBufferPointer { starts in
+                try assignmentNames.withUnsafeBufferPointer { names in
+                    try assignmentValues.withUnsafeBufferPointer { values in
+                        try body(Rows(bytes: b, starts: starts, names: names, values: values))
+                    }
+                }
+            }
+        }
+    }
+
+    /// The assignments of every trial as byte ranges of the table (see `withRows`). The bytes are
+    /// what the request carried: UTF-8 as the peer wrote it, not repaired, never containing NUL.
+    public struct Rows {
+        let bytes: UnsafeBufferPointer<UInt8>
+        let starts: UnsafeBufferPointer<Int32>
+        let names: UnsafeBufferPointer<Text>
+        let values: UnsafeBufferPointer<Text>
+
+        /// Trial i's assignments, as indices for `name(_:)` and `value(_:)`, in request order.
+        public func assignments(_ i: Int) -> Range<Int> { Int(starts[i]) ..< Int(starts[i + 1]) }
+        public func name(_ k: Int) -> UnsafeBufferPointer<UInt8> { slice(names[k]) }
+        public func value(_ k: Int) -> UnsafeBufferPointer<UInt8> { slice(values[k]) }
+
+        private func slice(_ t: Text) -> UnsafeBufferPointer<UInt8> {
+            UnsafeBufferPointer(rebasing: bytes[Int(t.start) ..< Int(t.start) + Int(t.count)])
+        }
+    }
+
     /// The value of the last metric of trial i named `metric` (`String` equality), nil when it
     /// reports none.
     public func metricValue(_ i: Int, named metric: String) -> String? {

@@ -58,6 +58,48 @@ import SuggestionAPI
         #expect(h.records[1].mapped == MappedPoint(point: [.real(1), .choice(0)], isExact: false))
         #expect(h.takenPoints == [[.real(1), .choice(0)]])
     }
+
+    /// The byte reader (`RowReader`) gives the point and digest the string path gives, on rows that
+    /// take each of its branches and on rows it must hand back to the strings.
+    @Test func byteReaderAgreesWithTheStringPath() throws {
+        let sp = try space([
+            param("x", .double, "0", "1"), param("n", .int, "1", "9", step: "2"),
+            param("d", .discrete, list: ["1", "2.5", "10"]), param("c", .categorical, list: ["a", "é", "e\u{301}x"]),
+        ])
+        let values: [[String]] = [
+            ["0.5", "3", "2.5", "a"], [" 0.25 ", "4", "2.50", "é"], ["1e-1", "0x3", "7", "e\u{301}x"],
+            ["nan", "3", "1", "a"], ["0.5", "x", "1", "a"], ["0.5", "3", "1", "zzz"], ["2", "-5", "99", "é"],
+            ["0.5", "3", "1", "e\u{301}"], ["0.5", "3", "1", "\u{E9}x"], ["+.5", "5.0", "10", "a"], ["", "", "", ""],
+        ]
+        var trials: [Trial] = []
+        for (i, v) in values.enumerated() {
+            trials.append(trial("t\(i)", zip(["x", "n", "d", "c"], v).map { ($0, $1) }, .running))
+            trials.append(trial("r\(i)", zip(["c", "x", "n", "d"], [v[3], v[0], v[1], v[2]]).map { ($0, $1) }, .running))
+        }
+        trials.append(trial("short", [("x", "0.5")], .running))
+        trials.append(trial("renamed", [("x", "0.5"), ("n", "3"), ("d", "1"), ("C", "a")], .running))
+        // Not valid UTF-8 (a lone 0xC3, patched into the encoding over a DEL): the strings repair it
+        // to U+FFFD, so the digest must be taken over the repair.
+        trials.append(trial("bad-utf8", [("x", "0.5"), ("n", "3"), ("d", "1"), ("c", "\u{7F}")], .running))
+        var bytes = GetSuggestionsRequest(trials: trials).serializedBytes()
+        #expect(bytes.filter { $0 == 0x7F }.count == 1)
+        bytes[bytes.firstIndex(of: 0x7F)!] = 0xC3
+        let table = try SuggestionsRequest(serializedBytes: bytes).trials
+        let reader = RowReader(sp)
+        var fast = 0
+        table.withRows { rows in
+            for i in 0 ..< table.count {
+                let assignments = table.assignments(i)
+                let read = reader.read(rows, i)
+                if let read {
+                    fast += 1
+                    #expect(read.mapped == sp.map(assignments), "trial \(table.name(i))")
+                    #expect(read.digest == TrialHistory.digest(assignments), "trial \(table.name(i))")
+                }
+            }
+        }
+        #expect(fast == values.count + 1, "rows in parameter order are read from bytes, others are not")
+    }
 }
 
 @Suite struct SeedDerivationTests {

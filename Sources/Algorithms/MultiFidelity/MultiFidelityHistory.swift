@@ -67,8 +67,12 @@ struct ConfigurationDraws {
         self.space = space
         self.resource = resource
         transform = SearchSpaceTransform(space, categoricalEncoding: .index)
-        taken = []
-        for p in history.takenPoints { taken.insert(configuration(of: p)) }
+        if resource == nil {
+            taken = history.takenPoints
+        } else {
+            taken = []
+            for p in history.takenPoints { taken.insert(configuration(of: p)) }
+        }
     }
 
     func configuration(of point: Point) -> Point {
