@@ -6,13 +6,14 @@ best reference. A cell is marked `*` when ours is above the reference's median b
 interquartile range, `!` when above its third quartile.
 
 Usage: python3 benchmarks/quality_table.py RESULTS.txt [MORE.txt ...] [--budget 100]
+       [--pairs ours:reference,...]   (default: the model-based pairs below)
 """
 import argparse
 import re
 
 PAIRS = [("tpe", "optuna-tpe"), ("multivariate-tpe", "optuna-mtpe"), ("bayesianoptimization", "skopt-gp"),
          ("cmaes", "optuna-cmaes")]
-OURS = {"random", "tpe", "multivariate-tpe", "bayesianoptimization", "cmaes", "sobol"}
+OURS = {"random", "tpe", "multivariate-tpe", "bayesianoptimization", "cmaes", "sobol", "evolution"}
 CELL = re.compile(r"([-+0-9.e]+|inf) \[([-+0-9.e]+|inf), ([-+0-9.e]+|inf)\]")
 
 
@@ -51,14 +52,16 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("files", nargs="+")
     ap.add_argument("--budget", type=int, default=100)
+    ap.add_argument("--pairs", default=",".join(f"{o}:{r}" for o, r in PAIRS))
     args = ap.parse_args()
+    pairs = [tuple(p.split(":", 1)) for p in args.pairs.split(",")]
     table = read(args.files)
     b = args.budget
-    print("| function, batch | " + " | ".join(f"`{o}` / {r}" for o, r in PAIRS) + " | best of ours / best reference |")
-    print("|---" * (len(PAIRS) + 2) + "|")
+    print("| function, batch | " + " | ".join(f"`{o}` / {r}" for o, r in pairs) + " | best of ours / best reference |")
+    print("|---" * (len(pairs) + 2) + "|")
     for (fname, batch), rows in table.items():
         get = lambda label: rows.get(label, {}).get(b)
-        cells = [cell(get(o), get(r)) for o, r in PAIRS]
+        cells = [cell(get(o), get(r)) for o, r in pairs]
         ours = [(v[b], l) for l, v in rows.items() if l.split(":")[0] in OURS and b in v]
         refs = [(v[b], l) for l, v in rows.items() if l.split(":")[0] not in OURS and b in v]
         best = "–"

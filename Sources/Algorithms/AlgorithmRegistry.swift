@@ -14,6 +14,7 @@ public enum AlgorithmRegistry {
         SobolSampler(),
         CMAESSampler(),
         BayesianOptimizationSampler(),
+        EvolutionSampler(),
         DARTSAlgorithm(),
         ENASAlgorithm(),
     ]

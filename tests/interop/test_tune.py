@@ -377,3 +377,23 @@ def test_a_text_file_collector_reads_the_file_not_the_output(tmp_path):
         assert t["condition"] == "Succeeded" and t["reports"]["loss"] == [pytest.approx(x * x + y * y)], t
         assert (tmp_path / "r.json.d" / t["name"] / "metrics" / "metrics.log").exists()
         assert (tmp_path / "r.json.d" / t["name"] / "stdout.log").read_text() == "loss=999\n"
+
+
+def test_evolution_example_breeds_from_finished_trials(tmp_path):
+    text = (ROOT / "examples" / "evolution" / "experiment.yaml").read_text()
+    for old, new in [("maxTrialCount: 32", "maxTrialCount: 14"), ('value: "8"', 'value: "4"')]:
+        assert old in text
+        text = text.replace(old, new)
+    (tmp_path / "experiment.yaml").write_text(text)
+    results = tmp_path / "results.json"
+    run = tune(tmp_path / "experiment.yaml", results)
+    assert run.returncode == 0, run.stderr
+    trials = json.loads(results.read_text())["trials"]
+    assert len(trials) == 14
+    ages = sorted(int(t["name"].rsplit("-evo-", 1)[1], 36) for t in trials)
+    assert ages == list(range(14)), "trials are named by age"
+    # Children copy continuous values (lr, l2) from their parents; random draws never repeat them.
+    by_age = sorted(trials, key=lambda t: int(t["name"].rsplit("-evo-", 1)[1], 36))
+    inherited = sum(1 for i, t in enumerate(by_age[4:], 4)
+                    if any(t["assignments"][p] == e["assignments"][p] for e in by_age[:i] for p in ("lr", "l2")))
+    assert inherited >= 5, f"only {inherited} of 10 later trials inherit a value"
