@@ -1,36 +1,37 @@
 
-P
-
-lr0.082
-
-momentum0.9
-
-layers2
-
-batch32
-
-optftrl	exp-evo-c
 O
 
-lr0.004
+lr0.016
 
-momentum0.9
+momentum0.8
 
 layers4
 
 batch64
+
+
+optsgd	exp-evo-c
+O
+
+lr0.015
+
+momentum0.8
+
+layers2
+
+batch16
 
 
 optsgd	exp-evo-d
 O
 
-lr0.001
+lr0.029
 
-momentum0.6
+momentum0.9
 
-layers4
+layers2
 
-batch64
+batch16
 
 
 optsgd	exp-evo-e

@@ -1,6 +1,6 @@
 
-Å
-exp˘
+≠
+exp•
 ◊
 
 lr
@@ -27,5 +27,7 @@
 
 batch321664(
 
-optsgdadamftrl(accuracy
-	evolution(0( (
+optsgdadamftrl(accuracy7
+	evolution
+population_size4
+tournament_size2(0( (
