@@ -125,16 +125,20 @@ public struct TrialHistory: Sendable {
                 }
                 var mapped: MappedPoint?
                 var digest: UInt64
+                // The row as strings, built at most once and only when the byte reader declines it
+                // (always for NAS, whose space is empty) or assignments are kept.
+                var strings: [ParameterAssignment]? = nil
                 if let read = reader.read(rows, i) {
                     (mapped, digest) = read
                 } else {
                     let assignments = table.assignments(i)
+                    strings = assignments
                     (mapped, digest) = (space.map(assignments), Self.digest(assignments))
                 }
                 var record = TrialRecord(name: table.name(i), condition: condition, state: state, mapped: mapped,
                                          assignmentsDigest: digest)
                 if !keeping.isEmpty {
-                    for a in table.assignments(i) where keeping.contains(a.name) { record.kept[a.name] = a.value }
+                    for a in strings ?? table.assignments(i) where keeping.contains(a.name) { record.kept[a.name] = a.value }
                 }
                 records.append(record)
             }
