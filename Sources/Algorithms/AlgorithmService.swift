@@ -5,7 +5,8 @@ import SuggestionAPI
 ///
 /// Both RPCs validate, in this order, each failure being INVALID_ARGUMENT: experiment and spec present;
 /// algorithm name known and served; setting values (`SettingsSchema.parse`); the search space
-/// (`SearchSpace.parse`, or nas_config for NAS algorithms); required settings; max_trial_count and
+/// (`SearchSpace.parse`, or nas_config for NAS algorithms); required settings; `points_to_evaluate`
+/// against the space (`WarmStart`); max_trial_count and
 /// parallel_trial_count >= 0; the sampler's own checks (`Sampler.validate`, whose plan GetSuggestions
 /// hands to `suggest`).
 /// GetSuggestions then checks 1 <= current_request_number <= `maxRequestCount` and returns exactly that
@@ -69,12 +70,20 @@ public struct AlgorithmService: SuggestionService {
             algorithmName: problem.algorithmName, experimentName: problem.experimentName,
             randomState: problem.settings.randomState, history: history,
             currentRequestNumber: count, totalRequestNumber: Int(request.totalRequestNumber))
-        let context = SamplerContext(problem: problem, history: history, requestCount: count,
-                                     totalRequestNumber: Int(request.totalRequestNumber), seed: seed)
-        try Cancellation.check()
-        let output = try sampler.suggest(context, plan: plan)
-        guard output.suggestions.count == count else {
-            throw RPCError(.internalError, "algorithm \(problem.algorithmName) returned \(output.suggestions.count) suggestions instead of \(count)")
+        // Warm-start points not tried yet come first; the sampler fills the rest of the batch.
+        let warm = Array(WarmStart.remaining(problem.warmStart, history: history).prefix(count))
+        var output = SamplerOutput(points: warm)
+        if warm.count < count {
+            let context = SamplerContext(problem: problem, history: warm.isEmpty ? history : history.adding(pending: warm),
+                                         requestCount: count - warm.count,
+                                         totalRequestNumber: Int(request.totalRequestNumber), seed: seed)
+            try Cancellation.check()
+            let sampled = try sampler.suggest(context, plan: plan)
+            guard sampled.suggestions.count == context.requestCount else {
+                throw RPCError(.internalError, "algorithm \(problem.algorithmName) returned \(sampled.suggestions.count) suggestions instead of \(context.requestCount)")
+            }
+            output.suggestions += sampled.suggestions
+            output.state = sampled.state
         }
         // A sampler bug must not bring the server down (formatting an invalid value would trap).
         for s in output.suggestions {
@@ -147,6 +156,7 @@ public struct AlgorithmService: SuggestionService {
             nas = try NASValidation.parse(experiment, requireGraphSizes: requiresGraphSizes, parameterlessSkip: parameterlessSkip)
         }
         try sampler.settingsSchema.checkRequired(settings)
+        let warmStart = try settings[WarmStart.points].map { (text) throws(RPCError) in try WarmStart.parse(text, space: space) } ?? []
         guard spec.maxTrialCount >= 0 else {
             throw .invalidArgument("max_trial_count \(spec.maxTrialCount) is negative; it must be >= 0 (0 means no limit)")
         }
@@ -155,10 +165,11 @@ public struct AlgorithmService: SuggestionService {
         }
         let objective = Objective(metricName: spec.objective?.objectiveMetricName ?? "",
                                   direction: ObjectiveDirection(spec.objective?.type ?? .unknown))
-        let problem = SearchProblem(
+        var problem = SearchProblem(
             experimentName: experiment.name, algorithmName: algorithmName, space: space, settings: settings,
             objective: objective, maxTrialCount: Int(spec.maxTrialCount),
             parallelTrialCount: Int(spec.parallelTrialCount), nas: nas)
+        problem.warmStart = warmStart
         return (sampler, problem)
     }
 }

@@ -70,6 +70,9 @@ public struct SearchProblem: Sendable {
     /// 0 when the user set no limit.
     public var maxTrialCount: Int
     public var parallelTrialCount: Int
+    /// The validated `points_to_evaluate` (`WarmStart`), empty when not given; `AlgorithmService`
+    /// hands them out before calling the sampler.
+    public var warmStart: [Point] = []
 
     public init(experimentName: String, algorithmName: String, space: SearchSpace, settings: Settings = Settings(),
                 objective: Objective = Objective(metricName: "", direction: .minimize),

@@ -146,6 +146,15 @@ public struct TrialHistory: Sendable {
         self.init(records: records)
     }
 
+    /// This history with a pending, unnamed trial at each of `points` (suggestions of this call made
+    /// before the sampler's: the sampler must avoid them as it avoids pending trials).
+    func adding(pending points: [Point]) -> TrialHistory {
+        TrialHistory(records: records + points.map { p in
+            TrialRecord(name: "", condition: .created, state: .pending, mapped: MappedPoint(point: p, isExact: true),
+                        assignmentsDigest: 0)
+        })
+    }
+
     /// Completed trials whose assignments map into the space: what model-based samplers learn from.
     public var observations: [(point: Point, loss: Double)] {
         records.compactMap { r in

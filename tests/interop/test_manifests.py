@@ -332,10 +332,11 @@ def nas_config(nas):
                              operations=api_pb2.NasConfig.Operations(operation=ops))
 
 
-EXAMPLES = sorted((MANIFESTS / "examples").glob("*.yaml"))
+# Katib-ready example Experiments: one per algorithm, and the runnable ones under examples/ that tune runs.
+EXAMPLES = sorted((MANIFESTS / "examples").glob("*.yaml")) + sorted((ROOT / "examples").glob("*/experiment.yaml"))
 
 
-@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem if p.stem != "experiment" else p.parent.name)
 def test_example_experiment_is_accepted_by_the_server(path, stub):
     doc = documents(path)[0]
     assert doc["apiVersion"] == "kubeflow.org/v1beta1" and doc["kind"] == "Experiment"

@@ -144,7 +144,29 @@ INVALID = [
      experiment([param("n", api_pb2.INT, "1", "5")], algorithm="grid", max_trials=6), "6"),
     ("no parameters", experiment([]), "parameter"),
     ("non-ASCII parameter name", experiment([param("学习率%", api_pb2.DOUBLE, "2", "1")]), "学习率%"),
+    ("points_to_evaluate outside the range",
+     experiment([param("lr", api_pb2.DOUBLE, "0.1", "0.2")], algorithm="tpe",
+                settings=[("points_to_evaluate", '[{"lr": "0.5"}]')]), "points_to_evaluate[0].lr"),
+    ("points_to_evaluate not JSON",
+     experiment([param("lr", api_pb2.DOUBLE, "0.1", "0.2")], settings=[("points_to_evaluate", "lr=0.15")]),
+     "not valid JSON"),
 ]
+
+
+def test_points_to_evaluate_come_first(stub):
+    params = [param("lr", api_pb2.DOUBLE, "0.001", "0.1", dist=api_pb2.LOG_UNIFORM),
+              param("opt", api_pb2.CATEGORICAL, values=["sgd", "adam"])]
+    points = '[{"lr": "0.01", "opt": "adam"}, {"lr": 0.05, "opt": "sgd"}]'
+    exp = experiment(params, algorithm="tpe", settings=[("points_to_evaluate", points)])
+    first = as_dicts(stub.GetSuggestions(api_pb2.GetSuggestionsRequest(
+        experiment=exp, current_request_number=3, total_request_number=3), timeout=10))
+    assert first[:2] == [[("lr", "0.01"), ("opt", "adam")], [("lr", "0.05"), ("opt", "sgd")]]
+    assert first[2] not in first[:2]
+    # The first point has run: the next call starts with the second.
+    done = [trial("t0", [("lr", "0.01"), ("opt", "adam")], value=0.5)]
+    later = as_dicts(stub.GetSuggestions(api_pb2.GetSuggestionsRequest(
+        experiment=exp, trials=done, current_request_number=1, total_request_number=4), timeout=10))
+    assert later == [[("lr", "0.05"), ("opt", "sgd")]]
 
 
 @pytest.mark.parametrize("label,exp,needle", INVALID, ids=[c[0] for c in INVALID])

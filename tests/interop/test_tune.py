@@ -397,3 +397,18 @@ def test_evolution_example_breeds_from_finished_trials(tmp_path):
     inherited = sum(1 for i, t in enumerate(by_age[4:], 4)
                     if any(t["assignments"][p] == e["assignments"][p] for e in by_age[:i] for p in ("lr", "l2")))
     assert inherited >= 5, f"only {inherited} of 10 later trials inherit a value"
+
+
+def test_warm_start_points_are_the_first_trials(tmp_path):
+    text = (ROOT / "examples" / "warm-start" / "experiment.yaml").read_text().replace("maxTrialCount: 24", "maxTrialCount: 6")
+    (tmp_path / "experiment.yaml").write_text(text)
+    results = tmp_path / "results.json"
+    run = tune(tmp_path / "experiment.yaml", results)
+    assert run.returncode == 0, run.stderr
+    trials = json.loads(results.read_text())["trials"]
+    assert len(trials) == 6
+    assignments = [t["assignments"] for t in trials]
+    points = [{"lr": "0.05", "l2": "0.01", "batch_size": "16", "momentum": "0.9"},
+              {"lr": "0.02", "l2": "0", "batch_size": "32", "momentum": "0.5"}]
+    assert assignments[:2] == points, "the points come first, in order"
+    assert all(a not in points for a in assignments[2:]), "and are not suggested again"

@@ -44,7 +44,7 @@ public struct CMAESSampler: Sampler {
         help: "Restart a stalled run: none, ipop (double the population) or bipop (alternate large and small).")
 
     public var settingsSchema: SettingsSchema {
-        SettingsSchema(algorithm: name, specs: [Self.sigma.spec, Self.restartStrategy.spec, Setting.randomState.spec])
+        SettingsSchema(algorithm: name, specs: [Self.sigma.spec, Self.restartStrategy.spec, Setting.randomState.spec, WarmStart.points.spec])
     }
 
     /// Most numeric parameters accepted: every generation of the replay decomposes an n×n covariance.

@@ -45,7 +45,7 @@ public struct EvolutionSampler: Sampler {
 
     public var settingsSchema: SettingsSchema {
         SettingsSchema(algorithm: name, specs: [Self.populationSize.spec, Self.tournamentSize.spec, Self.mutationRate.spec,
-                                                Self.crossoverRate.spec, Setting.randomState.spec])
+                                                Self.crossoverRate.spec, Setting.randomState.spec, WarmStart.points.spec])
     }
 
     /// Standard deviation of a numeric mutation, in cube units.

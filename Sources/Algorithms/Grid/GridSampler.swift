@@ -34,7 +34,7 @@ public struct GridSampler: Sampler {
         help: "Accepted for compatibility with Katib's grid; no effect (the order is fixed).")
 
     public var settingsSchema: SettingsSchema {
-        SettingsSchema(algorithm: name, specs: [Self.randomState.spec])
+        SettingsSchema(algorithm: name, specs: [Self.randomState.spec, WarmStart.points.spec])
     }
 
     /// The per-parameter counts and the number of cells.

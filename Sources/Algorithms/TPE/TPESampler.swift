@@ -47,7 +47,7 @@ public struct TPESampler: Sampler {
 
     public var settingsSchema: SettingsSchema {
         SettingsSchema(algorithm: name, specs: [Self.startupTrials.spec, Self.eiCandidates.spec, Self.gamma.spec,
-                                                Self.priorWeight.spec, Setting.randomState.spec])
+                                                Self.priorWeight.spec, Setting.randomState.spec, WarmStart.points.spec])
     }
 
     public func suggest(_ context: SamplerContext, plan: Void) throws(RPCError) -> SamplerOutput {

@@ -283,6 +283,11 @@ enum FuzzSeeds {
             }
             seeds.append((sampler.name, request(exp, trials: trials, count: 2)))
         }
+        // The one setting that is a document of its own (JSON), for the mutator to break.
+        seeds.append(("points-to-evaluate", request(experiment(
+            [param("lr", .double, "0.001", "0.1", dist: .logUniform), param("n", .int, "1", "9"), param("opt", .categorical, list: ["sgd", "adam"])],
+            algorithm: "tpe", settings: [("points_to_evaluate", #"[{"lr": "0.01", "n": 3, "opt": "adam"}, {"lr": "0.002", "n": "7", "opt": "sgd"}]"#)]),
+            trials: [trial("t0", [("lr", "0.01"), ("n", "3"), ("opt", "adam")], value: "0.5")], count: 3)))
         seeds.append(("enas", request(nasExperiment("enas", operations: enasOperations))))
         seeds.append(("darts", request(nasExperiment("darts", operations: dartsOperations))))
         return seeds
