@@ -25,6 +25,11 @@ public enum AlgorithmRegistry {
     /// The algorithms that search parameter specs (those the conformance suite covers), sorted.
     public static var samplerNames: [String] { samplers.filter { $0.input == .parameters }.map(\.name).sorted() }
 
+    /// The algorithms that honour conditional parameters (those listing `Conditions.setting`), sorted.
+    public static var conditionalNames: [String] {
+        samplers.filter { $0.settingsSchema.specs.contains { $0.name == Conditions.setting.name } }.map(\.name).sorted()
+    }
+
     public static func sampler(named name: String) -> (any Sampler)? {
         samplers.first { $0.name == name }
     }

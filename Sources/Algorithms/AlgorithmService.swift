@@ -5,7 +5,8 @@ import SuggestionAPI
 ///
 /// Both RPCs validate, in this order, each failure being INVALID_ARGUMENT: experiment and spec present;
 /// algorithm name known and served; setting values (`SettingsSchema.parse`); the search space
-/// (`SearchSpace.parse`, or nas_config for NAS algorithms); required settings; `points_to_evaluate`
+/// (`SearchSpace.parse`, or nas_config for NAS algorithms); `conditions` (`Conditions`, refused by
+/// algorithms that do not list the setting); required settings; `points_to_evaluate`
 /// against the space (`WarmStart`); max_trial_count and
 /// parallel_trial_count >= 0; the sampler's own checks (`Sampler.validate`, whose plan GetSuggestions
 /// hands to `suggest`).
@@ -93,6 +94,9 @@ public struct AlgorithmService: SuggestionService {
             for (j, v) in s.point.enumerated() where !problem.space.isValid(v, forParameter: j) {
                 throw RPCError(.internalError, "algorithm \(problem.algorithmName) returned the invalid value \(v) for parameter \(problem.space.parameters[j].name)")
             }
+            guard problem.space.isCanonical(s.point) else {
+                throw RPCError(.internalError, "algorithm \(problem.algorithmName) returned a value for an inactive parameter instead of its placeholder")
+            }
         }
         let assignments = output.suggestions.map { s in
             GetSuggestionsReply.ParameterAssignments(assignments: problem.space.format(s.point) + s.assignments,
@@ -146,7 +150,13 @@ public struct AlgorithmService: SuggestionService {
         guard servedAlgorithmNames.contains(algorithmName) else {
             throw .invalidArgument("algorithm \(algorithmName) is not enabled on this server; \(served)")
         }
-        let settings = try sampler.settingsSchema.parse(spec.algorithm?.algorithmSettings ?? [], checkingRequired: false)
+        let given = spec.algorithm?.algorithmSettings ?? []
+        if given.contains(where: { $0.name == Conditions.setting.name && !$0.value.trimming().isEmpty }),
+           !sampler.settingsSchema.specs.contains(where: { $0.name == Conditions.setting.name }) {
+            throw .invalidArgument("algorithm \(algorithmName) cannot honour conditions (its model or schedule has no notion of an inactive parameter); algorithms that do: "
+                + AlgorithmRegistry.conditionalNames.joined(separator: ", "))
+        }
+        let settings = try sampler.settingsSchema.parse(given, checkingRequired: false)
         var space = SearchSpace(parameters: [])
         var nas: NASSpace? = nil
         switch sampler.input {
@@ -154,6 +164,9 @@ public struct AlgorithmService: SuggestionService {
             space = try SearchSpace.parse(spec.parameterSpecs?.parameters ?? [])
         case .nasConfig(let requiresGraphSizes, let parameterlessSkip, _):
             nas = try NASValidation.parse(experiment, requireGraphSizes: requiresGraphSizes, parameterlessSkip: parameterlessSkip)
+        }
+        if let text = settings[Conditions.setting] {
+            space = SearchSpace(parameters: space.parameters, conditions: try Conditions.parse(text, space: space))
         }
         try sampler.settingsSchema.checkRequired(settings)
         let warmStart = try settings[WarmStart.points].map { (text) throws(RPCError) in try WarmStart.parse(text, space: space) } ?? []

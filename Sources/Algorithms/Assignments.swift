@@ -70,7 +70,7 @@ extension SearchSpace {
                 point.append(.choice(i))
             }
         }
-        return MappedPoint(point: point, isExact: exact)
+        return MappedPoint(point: canonical(point), isExact: exact)
     }
 
     /// The assignment strings of a point, in parameter order (formatting rules: `ValueFormatting`).
@@ -187,7 +187,7 @@ struct RowReader {
                 point.append(.choice(i))
             }
         }
-        return (MappedPoint(point: point, isExact: exact), digest)
+        return (MappedPoint(point: space.canonical(point), isExact: exact), digest)
     }
 
     /// The index of the label `value` equals (byte for byte, else as strings, as `map` compares).

@@ -7,9 +7,16 @@ import SuggestionAPI
 /// `low <= high`, steps are positive, lists are non-empty and distinct.
 public struct SearchSpace: Sendable, Hashable {
     public let parameters: [Parameter]
+    /// Conditional parameters (`Conditions`), a parent's condition before its children's; empty for
+    /// most spaces. Every point of a conditional space is used in its canonical form (`canonical`).
+    public let conditions: [Condition]
 
-    /// Assumes the parameters already satisfy the invariants above; use `parse` for wire input.
-    public init(parameters: [Parameter]) { self.parameters = parameters }
+    /// Assumes the parameters already satisfy the invariants above and the conditions come from
+    /// `Conditions.parse`; use `parse` for wire input.
+    public init(parameters: [Parameter], conditions: [Condition] = []) {
+        self.parameters = parameters
+        self.conditions = conditions
+    }
 
     public var names: [String] { parameters.map(\.name) }
 

@@ -122,7 +122,8 @@ public struct SearchSpaceTransform: Sendable {
 
     public var dimensionCount: Int { dimensions.count }
 
-    /// The point of the space that cube point `u` (length `dimensionCount`) falls in.
+    /// The point of the space that cube point `u` (length `dimensionCount`) falls in, canonical in a
+    /// conditional space (inactive parameters at their placeholders, whatever `u` says of them).
     public func decode(_ u: [Double]) -> Point {
         precondition(u.count == dimensions.count, "decode needs one coordinate per cube dimension")
         var point: Point = []
@@ -147,7 +148,7 @@ public struct SearchSpaceTransform: Sendable {
                 }
             }
         }
-        return point
+        return space.canonical(point)
     }
 
     /// The cube point of a valid point `x` of the space (see the properties above).

@@ -59,7 +59,7 @@ public enum WarmStart {
                 }
                 point.append(try Self.value(value, of: p, point: i))
             }
-            points.append(point)
+            points.append(space.canonical(point))   // values of inactive parameters are ignored
         }
         return points
     }

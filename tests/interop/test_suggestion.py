@@ -147,6 +147,12 @@ INVALID = [
     ("points_to_evaluate outside the range",
      experiment([param("lr", api_pb2.DOUBLE, "0.1", "0.2")], algorithm="tpe",
                 settings=[("points_to_evaluate", '[{"lr": "0.5"}]')]), "points_to_evaluate[0].lr"),
+    ("conditions on an algorithm that cannot honour them",
+     experiment([param("opt", api_pb2.CATEGORICAL, values=["a", "b"]), param("x", api_pb2.DOUBLE, "0", "1")],
+                algorithm="cmaes", settings=[("conditions", "x: opt in (a)")]), "cannot honour conditions"),
+    ("conditions naming a value the parent lacks",
+     experiment([param("opt", api_pb2.CATEGORICAL, values=["a", "b"]), param("x", api_pb2.DOUBLE, "0", "1")],
+                settings=[("conditions", "x: opt in (c)")]), '"c" is not a value of opt'),
     ("points_to_evaluate not JSON",
      experiment([param("lr", api_pb2.DOUBLE, "0.1", "0.2")], settings=[("points_to_evaluate", "lr=0.15")]),
      "not valid JSON"),
@@ -196,3 +202,16 @@ def test_missing_experiment_and_bad_counts(stub):
             stub.GetSuggestions(req, timeout=10)
         assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
         assert err.value.details()
+
+
+def test_conditional_children_get_placeholders_when_inactive(stub):
+    params = [param("opt", api_pb2.CATEGORICAL, values=["sgd", "adam"]),
+              param("momentum", api_pb2.DOUBLE, "0.5", "0.99"),
+              param("beta2", api_pb2.DISCRETE, values=["0.99", "0.999"])]
+    exp = experiment(params, algorithm="tpe", settings=[("conditions", "momentum: opt in (sgd); beta2: opt in (adam)")])
+    reply = stub.GetSuggestions(api_pb2.GetSuggestionsRequest(experiment=exp, current_request_number=20,
+                                                              total_request_number=20), timeout=10)
+    got = [dict(a) for a in as_dicts(reply)]
+    assert {a["opt"] for a in got} == {"sgd", "adam"}
+    for a in got:
+        assert (a["beta2"] == "0.99") if a["opt"] == "sgd" else (a["momentum"] == "0.5"), a

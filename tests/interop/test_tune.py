@@ -412,3 +412,20 @@ def test_warm_start_points_are_the_first_trials(tmp_path):
               {"lr": "0.02", "l2": "0", "batch_size": "32", "momentum": "0.5"}]
     assert assignments[:2] == points, "the points come first, in order"
     assert all(a not in points for a in assignments[2:]), "and are not suggested again"
+
+
+def test_conditional_example_gives_inactive_parameters_their_placeholders(tmp_path):
+    text = (ROOT / "examples" / "conditional" / "experiment.yaml").read_text().replace("maxTrialCount: 24", "maxTrialCount: 12")
+    (tmp_path / "experiment.yaml").write_text(text)
+    results = tmp_path / "results.json"
+    run = tune(tmp_path / "experiment.yaml", results)
+    assert run.returncode == 0, run.stderr
+    trials = json.loads(results.read_text())["trials"]
+    assert len(trials) == 12
+    assert {t["assignments"]["optimizer"] for t in trials} == {"sgd", "adam"}
+    for t in trials:
+        a = t["assignments"]
+        if a["optimizer"] == "adam":
+            assert a["momentum"] == "0", a   # momentum: optimizer in (sgd)
+        else:
+            assert a["beta2"] == "0.99", a   # beta2: optimizer in (adam)

@@ -50,7 +50,7 @@ public struct BayesianOptimizationSampler: Sampler {
 
     public var settingsSchema: SettingsSchema {
         SettingsSchema(algorithm: name, specs: [Self.baseEstimator.spec, Self.initialPoints.spec, Self.acquisitionFunction.spec,
-                                                Self.acquisitionOptimizer.spec, Setting.randomState.spec, WarmStart.points.spec])
+                                                Self.acquisitionOptimizer.spec, Setting.randomState.spec, WarmStart.points.spec, Conditions.setting.spec])
     }
 
     public func validate(_ problem: SearchProblem) throws(RPCError) {

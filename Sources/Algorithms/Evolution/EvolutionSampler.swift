@@ -22,7 +22,8 @@ import SuggestionAPI
 /// - **Mutation**, on the shared unit-cube transform (`SearchSpaceTransform`, index encoding):
 ///   a number moves by N(0, 0.1²) in the cube (so on ln scale for log parameters), reflected at 0 and
 ///   1; an INT, stepped DOUBLE or DISCRETE value that stays in its cell moves to a neighbouring one;
-///   a CATEGORICAL value becomes another entry, uniformly.
+///   a CATEGORICAL value becomes another entry, uniformly. In a conditional space only active
+///   parameters mutate, and crossover and mutation results are made canonical (`Conditions`).
 /// - A child equal to a taken point (pending, completed, or earlier in the batch) is bred again, up to
 ///   64 times, then replaced by a distinct `random` draw.
 public struct EvolutionSampler: Sampler {
@@ -45,7 +46,7 @@ public struct EvolutionSampler: Sampler {
 
     public var settingsSchema: SettingsSchema {
         SettingsSchema(algorithm: name, specs: [Self.populationSize.spec, Self.tournamentSize.spec, Self.mutationRate.spec,
-                                                Self.crossoverRate.spec, Setting.randomState.spec, WarmStart.points.spec])
+                                                Self.crossoverRate.spec, Setting.randomState.spec, WarmStart.points.spec, Conditions.setting.spec])
     }
 
     /// Standard deviation of a numeric mutation, in cube units.
@@ -127,16 +128,23 @@ public struct EvolutionSampler: Sampler {
     /// `point` with each parameter mutated with probability `rate`, at least one (see the type's
     /// comment). Parameters that do not mutate keep their exact value (no trip through the cube, whose
     /// round trip is exact only up to rounding for continuous numbers).
+    /// In a conditional space only active parameters mutate, and the child is made canonical (a
+    /// mutated parent may switch children on or off).
     private func mutate(_ point: Point, _ transform: SearchSpaceTransform, rate: Double, _ rng: inout SeededRandom) -> Point {
-        var chosen = point.indices.filter { _ in rng.uniform() < rate }
-        if chosen.isEmpty { chosen = [rng.index(below: point.count)] }
+        let space = transform.space
+        let active = space.activity(point)
+        var chosen = point.indices.filter { j in active[j] && rng.uniform() < rate }
+        if chosen.isEmpty {
+            let candidates = point.indices.filter { active[$0] }
+            chosen = [candidates[rng.index(below: candidates.count)]]
+        }
         // Index encoding: parameter j is cube dimension j.
         var u = transform.encode(point)
         for j in chosen { u[j] = mutateDimension(u[j], transform.dimensions[j].kind, &rng) }
         let moved = transform.decode(u)
         var child = point
         for j in chosen { child[j] = moved[j] }
-        return child
+        return space.canonical(child)
     }
 
     private func mutateDimension(_ t: Double, _ kind: SearchSpaceTransform.DimensionKind, _ rng: inout SeededRandom) -> Double {

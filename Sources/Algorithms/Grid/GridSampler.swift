@@ -34,14 +34,22 @@ public struct GridSampler: Sampler {
         help: "Accepted for compatibility with Katib's grid; no effect (the order is fixed).")
 
     public var settingsSchema: SettingsSchema {
-        SettingsSchema(algorithm: name, specs: [Self.randomState.spec, WarmStart.points.spec])
+        SettingsSchema(algorithm: name, specs: [Self.randomState.spec, WarmStart.points.spec, Conditions.setting.spec])
     }
 
-    /// The per-parameter counts and the number of cells.
+    /// The per-parameter counts and the number of cells; in a conditional space, the finite indices
+    /// of the canonical cells (the only cells: an inactive child is not enumerated), in order.
     public struct Plan: Sendable {
         let counts: [Int]
         let total: Int
+        let cells: [Int]?
+
+        /// The finite index of the k-th cell.
+        func cell(_ k: Int) -> Int { cells?[k] ?? k }
     }
+
+    /// Largest lattice whose canonical cells are enumerated for a conditional space.
+    static let conditionalEnumerationLimit = 1_000_000
 
     /// Checks that the grid is enumerable and big enough for max_trial_count.
     public func validate(_ problem: SearchProblem) throws(RPCError) -> Plan {
@@ -50,19 +58,28 @@ public struct GridSampler: Sampler {
                 throw .invalidArgument("grid needs a step for DOUBLE parameter \(p.name): set feasible_space.step, or use an algorithm that samples continuous ranges")
             }
         }
-        guard let (counts, total) = problem.space.finiteCounts else {
+        guard var (counts, total) = problem.space.finiteCounts else {
             throw .invalidArgument("the grid of this search space has more than \(Int.max) cells; use fewer values or another algorithm")
+        }
+        var cells: [Int]? = nil
+        if !problem.space.conditions.isEmpty {
+            guard total <= Self.conditionalEnumerationLimit else {
+                throw .invalidArgument("grid with conditions enumerates at most \(Self.conditionalEnumerationLimit) lattice points; this space has \(total); use fewer values or another algorithm")
+            }
+            let space = problem.space
+            let canonical = (0..<total).filter { space.isCanonical(space.point(atFiniteIndex: $0, counts: counts)) }
+            (cells, total) = (canonical, canonical.count)
         }
         if problem.maxTrialCount > total {
             throw .invalidArgument("max_trial_count \(problem.maxTrialCount) exceeds the \(total) cells of the grid; lower max_trial_count to at most \(total) or add values to the search space")
         }
-        return Plan(counts: counts, total: total)
+        return Plan(counts: counts, total: total, cells: cells)
     }
 
     public func suggest(_ context: SamplerContext, plan: Plan) throws(RPCError) -> SamplerOutput {
         let (counts, total) = (plan.counts, plan.total)
         let space = context.space
-        var taken = Set<Int>()
+        var taken = Set<Int>()      // finite indices
         var failed = Set<Int>()
         for r in context.history.records {
             guard let m = r.mapped, m.isExact, let i = space.finiteIndex(of: m.point, counts: counts) else { continue }
@@ -73,10 +90,11 @@ public struct GridSampler: Sampler {
         var chosen: [Int] = []
         chosen.reserveCapacity(want)
         // Fresh cells in order: at most want + |taken ∪ failed| indices are visited.
-        var i = 0
-        while chosen.count < want && i < total {
+        var k = 0
+        while chosen.count < want && k < total {
+            let i = plan.cell(k)
             if !taken.contains(i) && !failed.contains(i) { chosen.append(i) }
-            i += 1
+            k += 1
         }
         if chosen.count < want {
             for j in failed.sorted() where chosen.count < want { chosen.append(j) }

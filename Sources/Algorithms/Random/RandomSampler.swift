@@ -21,7 +21,7 @@ public struct RandomSampler: Sampler {
     public var name: String { "random" }
 
     public var settingsSchema: SettingsSchema {
-        SettingsSchema(algorithm: name, specs: [Setting.randomState.spec, WarmStart.points.spec])
+        SettingsSchema(algorithm: name, specs: [Setting.randomState.spec, WarmStart.points.spec, Conditions.setting.spec])
     }
 
     /// Largest finite space whose free points are enumerated when rejection fails.
@@ -48,7 +48,11 @@ public struct RandomSampler: Sampler {
                           _ rng: inout SeededRandom) -> Point? {
         guard let (counts, total) = space.finiteCounts, total <= enumerationLimit else { return nil }
         if free == nil {
-            free = (0..<total).filter { !taken.contains(space.point(atFiniteIndex: $0, counts: counts)) }
+            // In a conditional space only canonical points are points (see `Conditions`).
+            free = (0..<total).filter { i in
+                let p = space.point(atFiniteIndex: i, counts: counts)
+                return space.isCanonical(p) && !taken.contains(p)
+            }
         }
         while let count = free?.count, count > 0 {
             let i = rng.index(below: count)

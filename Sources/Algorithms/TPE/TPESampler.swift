@@ -15,6 +15,9 @@ import SuggestionAPI
 ///    by a fresh draw round, and finally by a `random` draw.
 /// Categorical parameters are index-encoded with categorical kernels; INT, stepped DOUBLE and DISCRETE
 /// parameters are modelled on their cube cells (continuous kernels, decoded to the cell's value).
+/// Conditional spaces (`tpe` only): each parameter's l and g are fitted on the trials where it is
+/// active (Optuna's univariate TPE does the same), so no placeholder enters a model; an inactive
+/// parameter's draw is replaced by its placeholder when the point is decoded.
 ///
 /// Settings: both vocabularies Katib's services accept for these names: hyperopt's (`gamma`,
 /// `prior_weight`, `n_EI_candidates`) and Optuna's (`n_startup_trials`, `n_ei_candidates`), and
@@ -46,8 +49,11 @@ public struct TPESampler: Sampler {
         help: "Weight of the prior kernel against each observation's.")
 
     public var settingsSchema: SettingsSchema {
+        // Conditions: the univariate model fits each parameter on the trials where it is active; the
+        // joint one has no such split (Optuna's group decomposition is not built), so it refuses them.
         SettingsSchema(algorithm: name, specs: [Self.startupTrials.spec, Self.eiCandidates.spec, Self.gamma.spec,
-                                                Self.priorWeight.spec, Setting.randomState.spec, WarmStart.points.spec])
+                                                Self.priorWeight.spec, Setting.randomState.spec, WarmStart.points.spec]
+                                                + (multivariate ? [] : [Conditions.setting.spec]))
     }
 
     public func suggest(_ context: SamplerContext, plan: Void) throws(RPCError) -> SamplerOutput {
@@ -63,7 +69,16 @@ public struct TPESampler: Sampler {
         var rng = SeededRandom(seed: context.seed)
         var taken = context.history.takenPoints
 
-        var (completed, pending) = context.history.encodedObservations { Self.vector(transform.encode($0), transform) }
+        let space = context.space
+        // In a conditional space, inactive coordinates are NaN: `Model` leaves them out of each fit.
+        func observation(_ p: Point) -> [Double] {
+            var x = Self.vector(transform.encode(p), transform)
+            if !space.conditions.isEmpty {
+                for (j, on) in space.activity(p).enumerated() where !on { x[j] = .nan }
+            }
+            return x
+        }
+        var (completed, pending) = context.history.encodedObservations(observation)
         if completed.count < Swift.max(startup, 1) {
             return SamplerOutput(points: randomBatch(context, transform, &taken, &rng))
         }
@@ -77,7 +92,8 @@ public struct TPESampler: Sampler {
         }
         let below = completed.prefix(Swift.max(nBelow, 1)).map(\.x)
         var above = completed.dropFirst(Swift.max(nBelow, 1)).map(\.x) + pending
-        let l = ParzenEstimator(observations: below, kinds: kinds, joint: multivariate, priorWeight: priorWeight)
+        let conditional = !space.conditions.isEmpty
+        let l = Model(below, kinds, joint: multivariate, conditional: conditional, priorWeight: priorWeight)
 
         var points: [Point] = []
         for slot in 0..<context.requestCount {
@@ -88,7 +104,7 @@ public struct TPESampler: Sampler {
                 points.append(p)
                 continue
             }
-            let g = ParzenEstimator(observations: above, kinds: kinds, joint: multivariate, priorWeight: priorWeight)
+            let g = Model(above, kinds, joint: multivariate, conditional: conditional, priorWeight: priorWeight)
             var chosen: Point? = nil
             for _ in 0..<4 where chosen == nil {
                 for u in rankedCandidates(l, g, count: candidates, &rng) {
@@ -101,7 +117,7 @@ public struct TPESampler: Sampler {
             }
             let point = chosen ?? RandomSampler.draw(transform, &rng)
             taken.insert(point)
-            above.append(Self.vector(transform.encode(point), transform))
+            above.append(observation(point))
             points.append(point)
         }
         return SamplerOutput(points: points)
@@ -109,9 +125,10 @@ public struct TPESampler: Sampler {
 
     /// Candidate vectors drawn from l, best first by ln l − ln g. Univariate: each dimension's
     /// candidates are ranked separately and the i-th vector combines every dimension's i-th best.
-    func rankedCandidates(_ l: ParzenEstimator, _ g: ParzenEstimator, count: Int, _ rng: inout SeededRandom) -> [[Double]] {
-        let d = l.kinds.count
+    func rankedCandidates(_ l: Model, _ g: Model, count: Int, _ rng: inout SeededRandom) -> [[Double]] {
+        let d = l.dimensionCount
         if multivariate {
+            let (l, g) = (l.estimators[0], g.estimators[0])
             var scored: [(score: Double, x: [Double])] = []
             scored.reserveCapacity(count)
             for _ in 0..<count {
@@ -126,12 +143,42 @@ public struct TPESampler: Sampler {
             var scored: [(score: Double, v: Double)] = []
             scored.reserveCapacity(count)
             for _ in 0..<count {
-                let v = l.sample(dimension: j, kernel: l.sampleKernel(&rng), &rng)
-                scored.append((l.logDensity(dimension: j, v) - g.logDensity(dimension: j, v), v))
+                let v = l.sample(j, &rng)
+                scored.append((l.logDensity(j, v) - g.logDensity(j, v), v))
             }
             perDimension.append(scored.enumerated().sorted { ($0.element.score, -$0.offset) > ($1.element.score, -$1.offset) }.map(\.element.v))
         }
         return (0..<count).map { i in (0..<d).map { perDimension[$0][i] } }
+    }
+
+    /// l(x) or g(x): one `ParzenEstimator` over every dimension, or, in a conditional space, one per
+    /// dimension fitted on the observations where that dimension is active (not NaN).
+    struct Model {
+        let estimators: [ParzenEstimator]
+        let perDimension: Bool
+        let dimensionCount: Int
+
+        init(_ observations: [[Double]], _ kinds: [ParzenEstimator.Kind], joint: Bool, conditional: Bool, priorWeight: Double) {
+            dimensionCount = kinds.count
+            perDimension = conditional
+            if conditional {
+                estimators = kinds.indices.map { j in
+                    ParzenEstimator(observations: observations.compactMap { $0[j].isNaN ? nil : [$0[j]] }, kinds: [kinds[j]],
+                                    joint: false, priorWeight: priorWeight)
+                }
+            } else {
+                estimators = [ParzenEstimator(observations: observations, kinds: kinds, joint: joint, priorWeight: priorWeight)]
+            }
+        }
+
+        func sample(_ j: Int, _ rng: inout SeededRandom) -> Double {
+            let (e, k) = perDimension ? (estimators[j], 0) : (estimators[0], j)
+            return e.sample(dimension: k, kernel: e.sampleKernel(&rng), &rng)
+        }
+
+        func logDensity(_ j: Int, _ v: Double) -> Double {
+            perDimension ? estimators[j].logDensity(dimension: 0, v) : estimators[0].logDensity(dimension: j, v)
+        }
     }
 
     func randomBatch(_ context: SamplerContext, _ transform: SearchSpaceTransform, _ taken: inout Set<Point>,

@@ -288,6 +288,15 @@ enum FuzzSeeds {
             [param("lr", .double, "0.001", "0.1", dist: .logUniform), param("n", .int, "1", "9"), param("opt", .categorical, list: ["sgd", "adam"])],
             algorithm: "tpe", settings: [("points_to_evaluate", #"[{"lr": "0.01", "n": 3, "opt": "adam"}, {"lr": "0.002", "n": "7", "opt": "sgd"}]"#)]),
             trials: [trial("t0", [("lr", "0.01"), ("n", "3"), ("opt", "adam")], value: "0.5")], count: 3)))
+        // Conditional parameters: a grammar of their own, and a check on every reply.
+        seeds.append(("conditions", request(experiment(
+            [param("opt", .categorical, list: ["sgd", "adam"]), param("momentum", .double, "0.5", "0.99"),
+             param("nesterov", .categorical, list: ["off", "on"]), param("beta2", .discrete, list: ["0.99", "0.999"])],
+            algorithm: "tpe", settings: [("conditions", "momentum: opt in (sgd); nesterov: opt in (sgd); beta2: opt in (adam)"),
+                                         ("n_startup_trials", "1")]),
+            trials: [trial("t0", [("opt", "sgd"), ("momentum", "0.9"), ("nesterov", "on"), ("beta2", "0.99")], value: "0.5"),
+                     trial("t1", [("opt", "adam"), ("momentum", "0.5"), ("nesterov", "off"), ("beta2", "0.999")], value: "0.4")],
+            count: 3)))
         seeds.append(("enas", request(nasExperiment("enas", operations: enasOperations))))
         seeds.append(("darts", request(nasExperiment("darts", operations: dartsOperations))))
         return seeds
