@@ -15,6 +15,8 @@ public enum AlgorithmRegistry {
         CMAESSampler(),
         BayesianOptimizationSampler(),
         EvolutionSampler(),
+        MOTPESampler(),
+        NSGA2Sampler(),
         DARTSAlgorithm(),
         ENASAlgorithm(),
     ]
@@ -25,10 +27,16 @@ public enum AlgorithmRegistry {
     /// The algorithms that search parameter specs (those the conformance suite covers), sorted.
     public static var samplerNames: [String] { samplers.filter { $0.input == .parameters }.map(\.name).sorted() }
 
-    /// The algorithms that honour conditional parameters (those listing `Conditions.setting`), sorted.
-    public static var conditionalNames: [String] {
-        samplers.filter { $0.settingsSchema.specs.contains { $0.name == Conditions.setting.name } }.map(\.name).sorted()
+    /// The algorithms whose schema lists the setting `name` (e.g. those that honour `conditions`), sorted.
+    public static func names(accepting name: String) -> [String] {
+        samplers.filter { $0.settingsSchema.specs.contains { $0.name == name } }.map(\.name).sorted()
     }
+
+    /// The algorithms that honour conditional parameters (`Conditions`).
+    public static var conditionalNames: [String] { names(accepting: Conditions.setting.name) }
+
+    /// The algorithms that optimise several objectives (`Objectives`).
+    public static var multiObjectiveNames: [String] { names(accepting: Objectives.setting.name) }
 
     public static func sampler(named name: String) -> (any Sampler)? {
         samplers.first { $0.name == name }

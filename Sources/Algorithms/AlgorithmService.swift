@@ -66,7 +66,8 @@ public struct AlgorithmService: SuggestionService {
         try checkCount(count)
         var kept: Set<String> = []
         if case .nasConfig(_, _, let names) = sampler.input { kept = names }
-        let history = TrialHistory(table: request.trials, space: problem.space, objective: problem.objective, keeping: kept)
+        let history = TrialHistory(table: request.trials, space: problem.space, objective: problem.objective, keeping: kept,
+                                   objectives: problem.objectives)
         let seed = SeedDerivation.seed(
             algorithmName: problem.algorithmName, experimentName: problem.experimentName,
             randomState: problem.settings.randomState, history: history,
@@ -134,6 +135,13 @@ public struct AlgorithmService: SuggestionService {
         return (sampler, problem)
     }
 
+    /// Settings that are capabilities: an algorithm whose schema does not list one is asked for
+    /// something it cannot do, which the error says (instead of "unknown setting").
+    static let capabilities: [(setting: String, refusal: String)] = [
+        (Conditions.setting.name, "cannot honour conditions (its model or schedule has no notion of an inactive parameter)"),
+        (Objectives.setting.name, "optimises one objective and cannot take objectives"),
+    ]
+
     /// Every check but the sampler's own (`Sampler.validate`, which `run` makes once).
     func resolveProblem(_ experiment: Experiment?) throws(RPCError) -> (any Sampler, SearchProblem) {
         guard let experiment else { throw .invalidArgument("the request has no experiment") }
@@ -151,10 +159,11 @@ public struct AlgorithmService: SuggestionService {
             throw .invalidArgument("algorithm \(algorithmName) is not enabled on this server; \(served)")
         }
         let given = spec.algorithm?.algorithmSettings ?? []
-        if given.contains(where: { $0.name == Conditions.setting.name && !$0.value.trimming().isEmpty }),
-           !sampler.settingsSchema.specs.contains(where: { $0.name == Conditions.setting.name }) {
-            throw .invalidArgument("algorithm \(algorithmName) cannot honour conditions (its model or schedule has no notion of an inactive parameter); algorithms that do: "
-                + AlgorithmRegistry.conditionalNames.joined(separator: ", "))
+        for (setting, refusal) in Self.capabilities
+        where given.contains(where: { $0.name == setting && !$0.value.trimming().isEmpty })
+            && !sampler.settingsSchema.specs.contains(where: { $0.name == setting }) {
+            throw .invalidArgument("algorithm \(algorithmName) \(refusal); algorithms that do: "
+                + AlgorithmRegistry.names(accepting: setting).joined(separator: ", "))
         }
         let settings = try sampler.settingsSchema.parse(given, checkingRequired: false)
         var space = SearchSpace(parameters: [])
@@ -183,6 +192,9 @@ public struct AlgorithmService: SuggestionService {
             objective: objective, maxTrialCount: Int(spec.maxTrialCount),
             parallelTrialCount: Int(spec.parallelTrialCount), nas: nas)
         problem.warmStart = warmStart
+        problem.objectives = try settings[Objectives.setting].map { (text) throws(RPCError) in
+            try Objectives.parse(text, objective: spec.objective)
+        } ?? []
         return (sampler, problem)
     }
 }

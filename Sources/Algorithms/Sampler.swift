@@ -73,6 +73,8 @@ public struct SearchProblem: Sendable {
     /// The validated `points_to_evaluate` (`WarmStart`), empty when not given; `AlgorithmService`
     /// hands them out before calling the sampler.
     public var warmStart: [Point] = []
+    /// The validated `objectives` (`Objectives`), empty for a single-objective experiment.
+    public var objectives: [Objective] = []
 
     public init(experimentName: String, algorithmName: String, space: SearchSpace, settings: Settings = Settings(),
                 objective: Objective = Objective(metricName: "", direction: .minimize),

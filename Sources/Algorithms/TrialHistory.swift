@@ -66,6 +66,10 @@ public struct TrialRecord: Sendable, Hashable {
     /// Raw assignments the algorithm asked to keep (`AlgorithmInput.nasConfig`'s `readsAssignments`),
     /// by name; the last one wins when a name repeats. Empty for parameter samplers.
     public var kept: [String: String] = [:]
+    /// For a multi-objective experiment (`Objectives`), a completed trial's loss per objective (each
+    /// normalised so that smaller is better); nil when the experiment has one objective or the trial
+    /// is not completed or lacks a finite value of some objective.
+    public var objectiveLosses: [Double]? = nil
 
     public var point: Point? { mapped?.point }
     public var isPending: Bool { state == .pending }
@@ -105,7 +109,9 @@ public struct TrialHistory: Sendable {
 
     /// Reads the request's trial table row by row; a row's assignments exist as values only while
     /// that row is read, so the history costs its records, not a copy of the request's trials.
-    public init(table: TrialTable, space: SearchSpace, objective: Objective, keeping: Set<String> = []) {
+    /// - Parameter objectives: the objectives of a multi-objective experiment (`TrialRecord.objectiveLosses`).
+    public init(table: TrialTable, space: SearchSpace, objective: Objective, keeping: Set<String> = [],
+                objectives: [Objective] = []) {
         var records: [TrialRecord] = []
         records.reserveCapacity(table.count)
         let reader = RowReader(space)
@@ -139,6 +145,12 @@ public struct TrialHistory: Sendable {
                                          assignmentsDigest: digest)
                 if !keeping.isEmpty {
                     for a in strings ?? table.assignments(i) where keeping.contains(a.name) { record.kept[a.name] = a.value }
+                }
+                if !objectives.isEmpty, record.loss != nil {
+                    let losses = objectives.compactMap { o in
+                        table.metricValue(i, named: o.metricName).flatMap(ValueFormatting.parseDouble).map(o.loss)
+                    }
+                    if losses.count == objectives.count { record.objectiveLosses = losses }
                 }
                 records.append(record)
             }

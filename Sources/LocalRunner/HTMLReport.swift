@@ -15,9 +15,11 @@ import Algorithms
 ///    a value (`polyline.pc-line`; numbers scaled between the observed extremes, on a log scale for
 ///    LOG_UNIFORM and LOG_NORMAL parameters; list values at evenly spaced positions), coloured from
 ///    the best (blue) to the worst (orange) objective;
-/// 4. each trial's intermediate reports of the objective (`polyline.curve`), what early stopping and
+/// 4. for a multi-objective experiment (`objectives`), the first two objectives of every finished
+///    trial (`circle.pareto-point`) with the Pareto front (`circle.pareto-front`, joined by a line);
+/// 5. each trial's intermediate reports of the objective (`polyline.curve`), what early stopping and
 ///    multi-fidelity algorithms act on;
-/// 5. the table of every trial (`tr[data-trial]`), best first, with why it did not succeed.
+/// 6. the table of every trial (`tr[data-trial]`), best first, with why it did not succeed.
 ///
 /// Every mark carries `data-trial` and an SVG `<title>` (the browser's tooltip).
 public enum HTMLReport {
@@ -74,6 +76,9 @@ public enum HTMLReport {
         html += history(trials, values, metric: metric, better: better)
         html += "<h2>Parameters against the objective</h2>\n"
         html += parallelCoordinates(trials, values, e, better: better)
+        if e.objectives.count >= 2 {
+            html += "<h2>Pareto front</h2>\n" + pareto(trials, e)
+        }
         html += "<h2>Intermediate values of \(escape(metric))</h2>\n"
         html += curves(trials, metric: metric)
         html += "<h2>Trials</h2>\n" + table(trials, values, e, better: better)
@@ -179,6 +184,29 @@ public enum HTMLReport {
             s += "<title>\(escape(trials[i].name)): \(escape(metric)) = \(ValueFormatting.formatDouble(v)) (\(escape(trials[i].condition)))</title></circle>"
         }
         if !line.isEmpty { s += "<polyline class=\"best-so-far\" points=\"\(line.joined(separator: " "))\"/>" }
+        return s + "</svg>\n"
+    }
+
+    /// The first two objectives of every scored trial (`pareto-point`), the non-dominated ones
+    /// (`pareto-front`) joined by a line in order of the first objective.
+    static func pareto(_ trials: [LocalTrial], _ e: LocalExperiment) -> String {
+        let (front, scored) = ParetoFront.of(trials, e)
+        let names = e.objectives.map(\.metricName)
+        guard !scored.isEmpty else { return "<p>No trial has a value of every objective yet.</p>\n" }
+        let xs = scored.map { $0.values[0] }, ys = scored.map { $0.values[1] }
+        let axis = ValueAxis(ys.min()!, ys.max()!)
+        let (l, r) = (margin.left, width - margin.right)
+        let (xlo, xhi) = (xs.min()!, xs.max()!)
+        var s = svgOpen("pareto") + frame(axis, xLabel: names[0] + " (" + label(xlo) + " … " + label(xhi) + ")", yLabel: names[1])
+        let onFront = Set(front.map(\.trial.name))
+        func mark(_ t: LocalTrial, _ v: [Double], _ cls: String, _ colour: String) -> String {
+            let title = zip(names, v).map { "\($0) = \(ValueFormatting.formatDouble($1))" }.joined(separator: ", ")
+            return "<circle class=\"\(cls)\" data-trial=\"\(escape(t.name))\" cx=\"\(format(scale(v[0], xlo, xhi, l, r)))\" cy=\"\(format(axis.y(v[1])))\" r=\"4\" fill=\"\(colour)\"><title>\(escape(t.name)): \(escape(title))</title></circle>"
+        }
+        let line = front.map { "\(format(scale($0.values[0], xlo, xhi, l, r))),\(format(axis.y($0.values[1])))" }
+        if line.count > 1 { s += "<polyline class=\"best-so-far\" points=\"\(line.joined(separator: " "))\"/>" }
+        for (t, v) in scored where !onFront.contains(t.name) { s += mark(t, v, "pareto-point", "#9aa5b1") }
+        for (t, v) in front { s += mark(t, v, "pareto-front", "#1a7f37") }
         return s + "</svg>\n"
     }
 

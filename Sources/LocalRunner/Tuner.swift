@@ -479,6 +479,7 @@ public final class Tuner {
             lines.append("best: \(t.name) \(metric)=\(ValueFormatting.formatDouble(v))")
             for a in t.assignments { lines.append("  \(a.name) = \(a.value)") }
         }
+        lines += ParetoFront.lines(trials, experiment)
         return lines.joined(separator: "\n")
     }
 }

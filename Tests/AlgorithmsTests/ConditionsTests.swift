@@ -66,7 +66,7 @@ import SuggestionAPI
             let e = experiment(params, algorithm: name, settings: (ConformanceFixtures.settings[name] ?? []) + [("conditions", Self.text)])
             expectInvalid(e, mentions: "algorithm \(name) cannot honour conditions")
         }
-        #expect(AlgorithmRegistry.conditionalNames == ["bayesianoptimization", "evolution", "grid", "random", "sobol", "tpe"])
+        #expect(AlgorithmRegistry.conditionalNames == ["bayesianoptimization", "evolution", "grid", "motpe", "random", "sobol", "tpe"])
     }
 
     /// Every algorithm that accepts conditions, in a closed loop: every suggestion is canonical

@@ -1,6 +1,6 @@
 // What some algorithms need beyond the generic conformance spaces: multi-fidelity algorithms need a
-// resource parameter and the settings that name it, pbt its required settings, evolution a population
-// small enough that the suite's short histories reach breeding. The suite appends
+// resource parameter and the settings that name it, pbt its required settings, evolution and nsga2 a
+// population small enough that the suite's short histories reach breeding. The suite appends
 // these to every experiment it builds for that algorithm (nothing for the others).
 import SuggestionAPI
 
@@ -20,6 +20,7 @@ enum ConformanceFixtures {
         "pbt": [("suggestion_trial_dir", "/var/log/katib/checkpoints/"), ("n_population", "5"),
                 ("truncation_threshold", "0.2")],
         "evolution": [("population_size", "4"), ("tournament_size", "2")],
+        "nsga2": [("population_size", "4")],
     ]
 
     static func parameters(_ params: [ParameterSpec], _ algorithm: String) -> [ParameterSpec] {

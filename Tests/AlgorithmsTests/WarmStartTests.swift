@@ -18,8 +18,8 @@ import SuggestionAPI
     }
 
     @Test func theAcceptingAlgorithmsAreThoseWithoutASchedule() {
-        #expect(Self.accepting.sorted() == ["bayesianoptimization", "cmaes", "evolution", "grid", "multivariate-tpe",
-                                            "random", "sobol", "tpe"])
+        #expect(Self.accepting.sorted() == ["bayesianoptimization", "cmaes", "evolution", "grid", "motpe", "multivariate-tpe",
+                                            "nsga2", "random", "sobol", "tpe"])
     }
 
     @Test(arguments: accepting)

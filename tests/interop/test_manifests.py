@@ -302,7 +302,8 @@ def to_request(doc):
     return api_pb2.Experiment(name=doc["metadata"]["name"], spec=api_pb2.ExperimentSpec(
         parameter_specs=api_pb2.ExperimentSpec.ParameterSpecs(parameters=params),
         objective=api_pb2.ObjectiveSpec(type=api_pb2.MINIMIZE if objective["type"] == "minimize" else api_pb2.MAXIMIZE,
-                                        goal=objective.get("goal", 0), objective_metric_name=objective["objectiveMetricName"]),
+                                        goal=objective.get("goal", 0), objective_metric_name=objective["objectiveMetricName"],
+                                        additional_metric_names=objective.get("additionalMetricNames", [])),
         algorithm=api_pb2.AlgorithmSpec(algorithm_name=spec["algorithm"]["algorithmName"], algorithm_settings=[
             api_pb2.AlgorithmSetting(name=s["name"], value=s["value"]) for s in spec["algorithm"].get("algorithmSettings", [])]),
         early_stopping=api_pb2.EarlyStoppingSpec(

@@ -429,3 +429,31 @@ def test_conditional_example_gives_inactive_parameters_their_placeholders(tmp_pa
             assert a["momentum"] == "0", a   # momentum: optimizer in (sgd)
         else:
             assert a["beta2"] == "0.99", a   # beta2: optimizer in (adam)
+
+
+def test_multi_objective_example_prints_and_draws_the_pareto_front(tmp_path):
+    text = (ROOT / "examples" / "multi-objective" / "experiment.yaml").read_text().replace("maxTrialCount: 32", "maxTrialCount: 14")
+    (tmp_path / "experiment.yaml").write_text(text)
+    results = tmp_path / "results.json"
+    run = tune(tmp_path / "experiment.yaml", results)
+    assert run.returncode == 0, run.stderr
+    trials = json.loads(results.read_text())["trials"]
+    # Katib's metric strategies: the objective metric's best report (min), the others' latest.
+    values = {t["name"]: (min(t["reports"]["validation-loss"]), t["reports"]["weight-norm"][-1])
+              for t in trials if t["condition"] == "Succeeded"}
+    lines = run.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("pareto front: "))
+    front = [line.split()[0] for line in lines[start + 1:] if line.startswith("  ")]
+    def dominates(a, b):
+        return all(x <= y for x, y in zip(a, b)) and a != b
+    expected = {n for n, v in values.items() if not any(dominates(w, v) for w in values.values())}
+    assert set(front) == expected and len(front) >= 2, (front, expected)
+    chromium = shutil.which("chromium")
+    assert chromium, "scripts/setup.sh installs Debian's chromium for this test"
+    report = tmp_path / "results.html"
+    dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", report.as_uri()],
+                         capture_output=True, text=True, timeout=120).stdout
+    import re
+    drawn = set(re.findall(r'<circle class="pareto-front" data-trial="([^"]+)"', dom))
+    others = set(re.findall(r'<circle class="pareto-point" data-trial="([^"]+)"', dom))
+    assert drawn == expected and others == set(values) - expected

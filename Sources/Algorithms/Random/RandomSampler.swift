@@ -21,7 +21,7 @@ public struct RandomSampler: Sampler {
     public var name: String { "random" }
 
     public var settingsSchema: SettingsSchema {
-        SettingsSchema(algorithm: name, specs: [Setting.randomState.spec, WarmStart.points.spec, Conditions.setting.spec])
+        SettingsSchema(algorithm: name, specs: [Setting.randomState.spec, WarmStart.points.spec, Conditions.setting.spec, Objectives.setting.spec])
     }
 
     /// Largest finite space whose free points are enumerated when rejection fails.

@@ -24,7 +24,7 @@ public struct SobolSampler: Sampler {
         help: "Apply a random digital shift (seeded by random_state or the experiment name).")
 
     public var settingsSchema: SettingsSchema {
-        SettingsSchema(algorithm: name, specs: [Self.scramble.spec, Setting.randomState.spec, WarmStart.points.spec, Conditions.setting.spec])
+        SettingsSchema(algorithm: name, specs: [Self.scramble.spec, Setting.randomState.spec, WarmStart.points.spec, Conditions.setting.spec, Objectives.setting.spec])
     }
 
     public func validate(_ problem: SearchProblem) throws(RPCError) {
