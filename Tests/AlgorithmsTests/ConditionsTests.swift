@@ -116,6 +116,23 @@ import SuggestionAPI
         for _ in 0..<100 { #expect(!m.sample(0, &rng).isNaN) }
     }
 
+    @Test func theGaussianProcessSeesInactiveParametersOutsideTheCube() throws {
+        let s = try space()
+        let t = SearchSpaceTransform(s, categoricalEncoding: .oneHot)
+        let adam: Point = [.choice(1), .real(0.01), .real(0.5), .choice(0), .integer(1), .choice(1)]
+        let u = BayesianOptimizationSampler.modelInput(adam, t)
+        let inactive = ["momentum", "nesterov", "nesterov_delay"].map { s.index(of: $0)! }
+        for (d, dim) in t.dimensions.enumerated() {
+            if inactive.contains(dim.parameterIndex) {
+                #expect(u[d] == BayesianOptimizationSampler.inactiveCoordinate, "dimension \(d)")
+            } else {
+                #expect(u[d] == t.encode(adam)[d] && (0...1).contains(u[d]), "dimension \(d)")
+            }
+        }
+        let plain = SearchSpaceTransform(try SearchSpace.parse(Self.params), categoricalEncoding: .oneHot)
+        #expect(BayesianOptimizationSampler.modelInput(adam, plain) == plain.encode(adam), "no conditions: the cube point")
+    }
+
     @Test func warmStartPointsAreMadeCanonical() throws {
         let point = #"[{"optimizer": "adam", "lr": "0.01", "momentum": "0.9", "nesterov": "on", "nesterov_delay": "4", "beta2": "0.999"}]"#
         let reply = try AlgorithmService().suggestions(request(Self.conditional("random", extra: [("points_to_evaluate", point)])))

@@ -90,7 +90,7 @@ public struct BayesianOptimizationSampler: Sampler {
         var rng = SeededRandom(seed: context.seed)
         var taken = context.history.takenPoints
 
-        var (completed, pending) = context.history.encodedObservations { transform.encode($0) }
+        var (completed, pending) = context.history.encodedObservations { Self.modelInput($0, transform) }
         let indexTransform = SearchSpaceTransform(context.space, categoricalEncoding: .index)
         let randomDraw = { (rng: inout SeededRandom, taken: inout Set<Point>) -> Point in
             RandomSampler.distinctDraw(indexTransform, taken, &rng)
@@ -148,7 +148,7 @@ public struct BayesianOptimizationSampler: Sampler {
                                            transform, &rng, taken)
             var chosen: Point? = nil
             if acquisition == "gp_hedge", candidates.count == 3 {
-                let means = candidates.map { model.predict(transform.encode($0)).mean }
+                let means = candidates.map { model.predict(Self.modelInput($0, transform)).mean }
                 let top = means.map { -$0 }.max()!
                 let weights = means.map { Math.exponential(-$0 - top) }
                 var u = rng.uniform() * weights.reduce(0, +)
@@ -164,7 +164,7 @@ public struct BayesianOptimizationSampler: Sampler {
             taken.insert(point)
             points.append(point)
             if xs.count < Self.maxModelSize + Self.maxLiarPoints {
-                xs.append(transform.encode(point))
+                xs.append(Self.modelInput(point, transform))
                 ys.append(bestY)
             }
         }
@@ -175,6 +175,23 @@ public struct BayesianOptimizationSampler: Sampler {
         }
         return SamplerOutput(points: points)
     }
+
+    /// Where the surrogate sees a point: its cube coordinates, except that in a conditional space every
+    /// cube dimension of an inactive parameter is `inactiveCoordinate`, outside the cube, so trials
+    /// where a parameter is inactive neither look like trials at its placeholder nor pull its length
+    /// scale (SMAC imputes inactive hyperparameters outside their range the same way).
+    static func modelInput(_ point: Point, _ transform: SearchSpaceTransform) -> [Double] {
+        var u = transform.encode(point)
+        let space = transform.space
+        guard !space.conditions.isEmpty else { return u }
+        for (j, on) in space.activity(point).enumerated() where !on {
+            let end = j + 1 < space.parameters.count ? transform.firstDimension[j + 1] : transform.dimensionCount
+            for d in transform.firstDimension[j] ..< end { u[d] = inactiveCoordinate }
+        }
+        return u
+    }
+
+    static let inactiveCoordinate = -1.0
 
     /// The best untaken point for each acquisition function in play (one for EI, PI, LCB; three for
     /// gp_hedge, in that order).
@@ -193,7 +210,7 @@ public struct BayesianOptimizationSampler: Sampler {
         // optimization with Gaussian processes", Neurocomputing): otherwise a fractional one-hot
         // vector far from every observation looks uncertain, wins, and decodes to a category that
         // was already tried.
-        func snap(_ u: [Double]) -> [Double] { transform.encode(transform.decode(u)) }
+        func snap(_ u: [Double]) -> [Double] { Self.modelInput(transform.decode(u), transform) }
         func score(_ kind: String, _ u: [Double]) -> Double { value(kind, model.predict(snap(u))) }
         func value(_ kind: String, _ prediction: (mean: Double, variance: Double)) -> Double {
             let m = prediction.mean
