@@ -18,14 +18,14 @@ import pathlib
 import random
 import signal
 import statistics
-import subprocess
 import sys
 import time
 import warnings
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "interop"))
-from conftest import api_pb2, api_pb2_grpc, free_port  # noqa: E402
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from throughput import api_pb2, start_server  # noqa: E402
+from conftest import api_pb2_grpc  # noqa: E402  (throughput puts tests/interop on the path)
 import grpc  # noqa: E402
 
 warnings.filterwarnings("ignore")
@@ -114,9 +114,7 @@ def main():
     ap.add_argument("--references", default="optuna-tpe,optuna-nsga2")
     args = ap.parse_args()
     budgets = [int(b) for b in args.budgets.split(",")]
-    port = free_port()
-    server = subprocess.Popen([args.binary, "--host", "127.0.0.1", "--port", str(port), "--quiet"], stderr=subprocess.DEVNULL)
-    time.sleep(0.5)
+    server, port = start_server(args.binary)
     channel = grpc.insecure_channel(f"127.0.0.1:{port}")
     stub = api_pb2_grpc.SuggestionStub(channel)
     runners = [(a, lambda s, a=a: run_ours(stub, a, s, args.dims, max(budgets), args.batch)) for a in args.ours.split(",") if a]

@@ -2,6 +2,7 @@
 smaller budgets), resuming from its results file, the failure budget, `suggestion-server suggest`
 against a running server, and the Python client example."""
 import json
+import re
 import os
 import pathlib
 import shlex
@@ -18,13 +19,22 @@ from conftest import BINARY, ROOT
 EXAMPLE = ROOT / "examples" / "ridge"
 
 
-def prepare(tmp_path, max_trials, extra_edits=()):
-    text = (EXAMPLE / "experiment.yaml").read_text().replace("maxTrialCount: 24", f"maxTrialCount: {max_trials}")
+def prepare(tmp_path, max_trials, extra_edits=(), example=EXAMPLE):
+    text = (example / "experiment.yaml").read_text()
+    text = re.sub(r"maxTrialCount: \d+", f"maxTrialCount: {max_trials}", text, count=1)
     for old, new in extra_edits:
         assert old in text
         text = text.replace(old, new)
     (tmp_path / "experiment.yaml").write_text(text)
     return tmp_path / "experiment.yaml"
+
+
+def tune_example(tmp_path, name, max_trials, extra_edits=()):
+    """Runs examples/<name> with a smaller budget; returns tune's output and the trials of its results."""
+    results = tmp_path / "results.json"
+    run = tune(prepare(tmp_path, max_trials, extra_edits, ROOT / "examples" / name), results)
+    assert run.returncode == 0, run.stderr
+    return run, json.loads(results.read_text())["trials"]
 
 
 def tune(manifest, results, *extra, timeout=120):
@@ -380,15 +390,7 @@ def test_a_text_file_collector_reads_the_file_not_the_output(tmp_path):
 
 
 def test_evolution_example_breeds_from_finished_trials(tmp_path):
-    text = (ROOT / "examples" / "evolution" / "experiment.yaml").read_text()
-    for old, new in [("maxTrialCount: 32", "maxTrialCount: 14"), ('value: "8"', 'value: "4"')]:
-        assert old in text
-        text = text.replace(old, new)
-    (tmp_path / "experiment.yaml").write_text(text)
-    results = tmp_path / "results.json"
-    run = tune(tmp_path / "experiment.yaml", results)
-    assert run.returncode == 0, run.stderr
-    trials = json.loads(results.read_text())["trials"]
+    _, trials = tune_example(tmp_path, "evolution", 14, [('value: "8"', 'value: "4"')])
     assert len(trials) == 14
     ages = sorted(int(t["name"].rsplit("-evo-", 1)[1], 36) for t in trials)
     assert ages == list(range(14)), "trials are named by age"
@@ -400,12 +402,7 @@ def test_evolution_example_breeds_from_finished_trials(tmp_path):
 
 
 def test_warm_start_points_are_the_first_trials(tmp_path):
-    text = (ROOT / "examples" / "warm-start" / "experiment.yaml").read_text().replace("maxTrialCount: 24", "maxTrialCount: 6")
-    (tmp_path / "experiment.yaml").write_text(text)
-    results = tmp_path / "results.json"
-    run = tune(tmp_path / "experiment.yaml", results)
-    assert run.returncode == 0, run.stderr
-    trials = json.loads(results.read_text())["trials"]
+    _, trials = tune_example(tmp_path, "warm-start", 6)
     assert len(trials) == 6
     assignments = [t["assignments"] for t in trials]
     points = [{"lr": "0.05", "l2": "0.01", "batch_size": "16", "momentum": "0.9"},
@@ -415,12 +412,7 @@ def test_warm_start_points_are_the_first_trials(tmp_path):
 
 
 def test_conditional_example_gives_inactive_parameters_their_placeholders(tmp_path):
-    text = (ROOT / "examples" / "conditional" / "experiment.yaml").read_text().replace("maxTrialCount: 24", "maxTrialCount: 12")
-    (tmp_path / "experiment.yaml").write_text(text)
-    results = tmp_path / "results.json"
-    run = tune(tmp_path / "experiment.yaml", results)
-    assert run.returncode == 0, run.stderr
-    trials = json.loads(results.read_text())["trials"]
+    _, trials = tune_example(tmp_path, "conditional", 12)
     assert len(trials) == 12
     assert {t["assignments"]["optimizer"] for t in trials} == {"sgd", "adam"}
     for t in trials:
@@ -432,12 +424,7 @@ def test_conditional_example_gives_inactive_parameters_their_placeholders(tmp_pa
 
 
 def test_multi_objective_example_prints_and_draws_the_pareto_front(tmp_path):
-    text = (ROOT / "examples" / "multi-objective" / "experiment.yaml").read_text().replace("maxTrialCount: 32", "maxTrialCount: 14")
-    (tmp_path / "experiment.yaml").write_text(text)
-    results = tmp_path / "results.json"
-    run = tune(tmp_path / "experiment.yaml", results)
-    assert run.returncode == 0, run.stderr
-    trials = json.loads(results.read_text())["trials"]
+    run, trials = tune_example(tmp_path, "multi-objective", 14)
     # Katib's metric strategies: the objective metric's best report (min), the others' latest.
     values = {t["name"]: (min(t["reports"]["validation-loss"]), t["reports"]["weight-norm"][-1])
               for t in trials if t["condition"] == "Succeeded"}
@@ -453,7 +440,6 @@ def test_multi_objective_example_prints_and_draws_the_pareto_front(tmp_path):
     report = tmp_path / "results.html"
     dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", report.as_uri()],
                          capture_output=True, text=True, timeout=120).stdout
-    import re
     drawn = set(re.findall(r'<circle class="pareto-front" data-trial="([^"]+)"', dom))
     others = set(re.findall(r'<circle class="pareto-point" data-trial="([^"]+)"', dom))
     assert drawn == expected and others == set(values) - expected

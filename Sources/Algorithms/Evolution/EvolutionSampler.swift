@@ -85,28 +85,15 @@ public struct EvolutionSampler: Sampler {
         suggestions.reserveCapacity(context.requestCount)
         for slot in 0..<context.requestCount {
             try Cancellation.check()
-            var point: Point? = nil
-            if breeding {
-                for _ in 0..<RandomSampler.redraws {
-                    var child = tournament(population, s[Self.tournamentSize], &rng)
-                    if rng.uniform() < s[Self.crossoverRate] {
-                        let other = tournament(population, s[Self.tournamentSize], &rng)
-                        for j in child.indices where rng.uniform() < 0.5 { child[j] = other[j] }
-                    }
-                    let candidate = mutate(child, transform, rate: rate, &rng)
-                    if !draws.isTaken(candidate) {
-                        point = candidate
-                        break
-                    }
+            let breed = { (rng: inout SeededRandom) -> Point in
+                var child = tournament(population, s[Self.tournamentSize], &rng)
+                if rng.uniform() < s[Self.crossoverRate] {
+                    let other = tournament(population, s[Self.tournamentSize], &rng)
+                    for j in child.indices where rng.uniform() < 0.5 { child[j] = other[j] }
                 }
+                return mutate(child, transform, rate: rate, &rng)
             }
-            let chosen: Point
-            if let point {
-                draws.take(point)
-                chosen = point
-            } else {
-                chosen = draws.draw(resourceValue: nil, &rng)
-            }
+            let chosen = draws.distinct(&rng, breed: breeding ? breed : nil)
             suggestions.append(Suggestion(
                 point: chosen,
                 trialName: TrialNaming.name(experiment: experiment, code: Self.trialCode, fields: [youngest + 1 + slot])))

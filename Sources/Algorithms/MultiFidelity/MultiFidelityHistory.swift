@@ -109,6 +109,22 @@ struct ConfigurationDraws {
         return candidate
     }
 
+    /// A point `breed` makes that is not taken (up to `RandomSampler.redraws` tries), else a fresh draw
+    /// (`draw`); marked taken. `breed` nil: the fresh draw. For samplers that derive children from
+    /// earlier trials (evolution, nsga2) in spaces without a resource parameter.
+    mutating func distinct(_ rng: inout SeededRandom, breed: ((inout SeededRandom) -> Point)?) -> Point {
+        if let breed {
+            for _ in 0..<RandomSampler.redraws {
+                let child = breed(&rng)
+                if !isTaken(child) {
+                    take(child)
+                    return child
+                }
+            }
+        }
+        return draw(resourceValue: nil, &rng)
+    }
+
     /// A uniformly chosen configuration not yet taken, when the configuration space is finite and
     /// small enough to enumerate; nil otherwise (repeats are then allowed).
     private mutating func freeConfiguration(_ rng: inout SeededRandom) -> Point? {

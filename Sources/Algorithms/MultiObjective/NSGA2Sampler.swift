@@ -75,30 +75,17 @@ public struct NSGA2Sampler: Sampler {
                 parents[generation] = Population(evaluated.filter { $0.generation < generation }, size: size)
             }
             let population = parents[generation]!
-            var chosen: Point? = nil
-            if generation > 0 && population.members.count >= 2 {
-                for _ in 0..<RandomSampler.redraws {
-                    var child = population.tournament(&rng)
-                    if rng.uniform() < s[Self.crossoverProb] {
-                        let other = population.tournament(&rng)
-                        for j in child.indices where rng.uniform() < s[Self.swappingProb] { child[j] = other[j] }
-                    }
-                    let fresh = RandomSampler.draw(transform, &rng)
-                    for j in child.indices where rng.uniform() < mutation { child[j] = fresh[j] }
-                    child = context.space.canonical(child)
-                    if !draws.isTaken(child) {
-                        chosen = child
-                        break
-                    }
+            let breed = { (rng: inout SeededRandom) -> Point in
+                var child = population.tournament(&rng)
+                if rng.uniform() < s[Self.crossoverProb] {
+                    let other = population.tournament(&rng)
+                    for j in child.indices where rng.uniform() < s[Self.swappingProb] { child[j] = other[j] }
                 }
+                let fresh = RandomSampler.draw(transform, &rng)
+                for j in child.indices where rng.uniform() < mutation { child[j] = fresh[j] }
+                return context.space.canonical(child)
             }
-            let point: Point
-            if let chosen {
-                draws.take(chosen)
-                point = chosen
-            } else {
-                point = draws.draw(resourceValue: nil, &rng)
-            }
+            let point = draws.distinct(&rng, breed: generation > 0 && population.members.count >= 2 ? breed : nil)
             suggestions.append(Suggestion(point: point,
                                           trialName: TrialNaming.name(experiment: experiment, code: Self.trialCode, fields: [n])))
         }
