@@ -13,6 +13,8 @@ final class Probe: Sendable {
     let startedBig = Atomic<Int>(0)
     let startedSpins = Atomic<Int>(0)
     let cancelledSleeps = Atomic<Int>(0)
+    /// `Hold` calls wait until this is set (or 30 s pass), so a test decides when they end.
+    let releaseHeld = Atomic<Bool>(false)
     let lastMetadata = Mutex<[(name: String, value: String)]>([])
 
     var handlers: [String: UnaryHandler] {
@@ -37,6 +39,14 @@ final class Probe: Sendable {
             "/test.Echo/Slow": { request, _ in
                 self.startedSlow.add(1, ordering: .relaxed)
                 try? await Task.sleep(for: .milliseconds(300))
+                return request
+            },
+            "/test.Echo/Hold": { request, _ in
+                self.startedSlow.add(1, ordering: .relaxed)
+                let end = ContinuousClock.now + .seconds(30)
+                while !self.releaseHeld.load(ordering: .relaxed) && ContinuousClock.now < end {
+                    try? await Task.sleep(for: .milliseconds(5))
+                }
                 return request
             },
             "/test.Echo/Spin": { request, _ throws(RPCError) in
@@ -159,12 +169,14 @@ func code(_ body: () async throws -> Void) async -> RPCError? {
         defer { stop(server) }
         let client = GRPCClient(host: "127.0.0.1", port: server.boundPort)
         defer { client.close() }
-        // Two slow 1 MiB calls hold 2 MiB while a 2 MiB call arrives: it does not fit.
+        // Two held 1 MiB calls keep 2 MiB while a 2 MiB call arrives: it does not fit. They are held
+        // until the refusal is seen, however slowly a loaded machine moves the 2 MiB.
         let mib = [UInt8](repeating: 1, count: 1 << 20)
-        async let a = client.unary(path: "/test.Echo/Slow", request: mib)
-        async let b = client.unary(path: "/test.Echo/Slow", request: mib)
+        async let a = client.unary(path: "/test.Echo/Hold", request: mib)
+        async let b = client.unary(path: "/test.Echo/Hold", request: mib)
         while probe.startedSlow.load(ordering: .relaxed) < 2 { try await Task.sleep(for: .milliseconds(5)) }
         let refused = await code { _ = try await client.unary(path: "/test.Echo/Echo", request: mib + mib) }
+        probe.releaseHeld.store(true, ordering: .relaxed)
         #expect(refused?.code == .resourceExhausted)
         #expect(refused?.message.contains("3145728 bytes of requests") == true)
         let (ra, rb) = try await (a, b)
