@@ -73,7 +73,11 @@ def test_tune_runs_the_example_and_resumes(tmp_path):
 
 
 def test_early_stopping_stops_poor_trials(tmp_path):
-    manifest = prepare(tmp_path, 16, [("goal: 0.2", "goal: 0.0")])
+    # Each epoch takes 0.15 s, so trials are still running when the rules arrive, however fast or
+    # loaded the machine (without it a trial could finish before any rule applies to it).
+    slow_epochs = ('print(f"validation-loss={val:.6f}", flush=True)',
+                   'print(f"validation-loss={val:.6f}", flush=True); __import__("time").sleep(0.15)')
+    manifest = prepare(tmp_path, 16, [("goal: 0.2", "goal: 0.0"), slow_epochs])
     results = tmp_path / "results.json"
     run = tune(manifest, results)
     assert run.returncode == 0, run.stderr
