@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Parsing and formatting of the strings that carry numbers on the wire.
 ///
 /// Formatting rule (one rule for every sampler):
@@ -89,6 +93,23 @@ public enum ValueFormatting {
         return value
     }
 
+    /// C's `strtod` on a NUL-terminated stack copy of `bytes`, which `plainDecimal` has checked to be a
+    /// plain decimal; nil when the copy would exceed 128 bytes, the value is not finite, or `strtod`
+    /// stops early (a process locale whose decimal point is not "." — the server never sets one, and
+    /// then the caller's full parser decides).
+    private static func correctlyRounded(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
+        guard bytes.count < 128 else { return nil }
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: bytes.count + 1) { buffer -> Double? in
+            let base = buffer.baseAddress!
+            UnsafeMutableRawPointer(base).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+            base[bytes.count] = 0
+            var end: UnsafeMutablePointer<CChar>? = nil
+            let value = strtod(base, &end)
+            guard end == base + bytes.count, value.isFinite else { return nil }
+            return value
+        }
+    }
+
     /// Parses an integer: an integer literal, or a decimal whose value is integral (`"1.0"`, `"1e3"`),
     /// limited to ±2^53 so that every value is exact as a `Double` too. Nil otherwise.
     public static func parseInteger(_ text: String) -> Int64? {
@@ -138,11 +159,14 @@ public enum ValueFormatting {
         return p
     }
 
-    /// Clinger's fast path (Clinger 1990, "How to read floating point numbers accurately"): a plain
-    /// decimal `[+-]digits[.digits][(e|E)[+-]digits]` whose significant digits form an integer
-    /// w <= 2^53 and whose decimal exponent e has |e| <= 22 is w·10^e or w/10^-e, one correctly rounded
-    /// operation on exact operands. Nil when the text is anything else (the caller then falls back to
-    /// the full parser, which gives the same value on the fast path's inputs).
+    /// The value of a plain decimal `[+-]digits[.digits][(e|E)[+-]digits]` (at most 4 exponent
+    /// digits), correctly rounded; nil when the text is anything else (the caller then falls back to
+    /// the full parser, which gives the same value on these inputs) or the value is not finite.
+    /// Clinger's fast path (Clinger 1990, "How to read floating point numbers accurately") when the
+    /// significant digits form an integer w <= 2^53 and the decimal exponent e has |e| <= 22: w·10^e or
+    /// w/10^-e, one correctly rounded operation on exact operands. Otherwise (the 16-17 digit shortest
+    /// forms of most random draws land here) C's `strtod` on a stack copy, which is correctly rounded
+    /// too (glibc), without building a String.
     static func plainDecimal(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
         let n = bytes.count
         var i = 0
@@ -164,9 +188,11 @@ public enum ValueFormatting {
             } else if c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") {
                 sawDigit = true
                 if w != 0 || c != UInt8(ascii: "0") { significant += 1 }
-                if significant > 19 { return nil }
-                w = w &* 10 &+ UInt64(c &- UInt8(ascii: "0"))
-                if inFraction { exponent -= 1 }
+                // Past 19 digits w would overflow: only the grammar is checked from here on.
+                if significant <= 19 {
+                    w = w &* 10 &+ UInt64(c &- UInt8(ascii: "0"))
+                    if inFraction { exponent -= 1 }
+                }
             } else {
                 break
             }
@@ -192,7 +218,7 @@ public enum ValueFormatting {
             guard exponentDigits > 0, i == n else { return nil }
             exponent += exponentNegative ? -e : e
         }
-        guard w <= 1 << 53, exponent >= -22, exponent <= 22 else { return nil }
+        guard significant <= 19, w <= 1 << 53, exponent >= -22, exponent <= 22 else { return correctlyRounded(bytes) }
         var value = Double(w)
         if exponent > 0 { value *= exactPowersOfTen[exponent] }
         if exponent < 0 { value /= exactPowersOfTen[-exponent] }
