@@ -52,6 +52,28 @@ public struct AlgorithmService: SuggestionService {
         return try Self.run(sampler, problem, request)
     }
 
+    /// Answers at once a call that costs microseconds: no trials yet, an algorithm whose first
+    /// points are mere draws (`Sampler.isCheapWithoutHistory`, no checkpoints to prepare), and at most
+    /// `maxInlineValues` values to draw. A request that fails validation gets its error here as well
+    /// (validating a request small enough to be tried inline is cheap). Nil for every other call.
+    public func suggestionsIfCheap(_ request: SuggestionsRequest) -> Result<GetSuggestionsReply, RPCError>? {
+        guard request.trials.count == 0 else { return nil }
+        let count = Int(request.currentRequestNumber)
+        do throws(RPCError) {
+            let (sampler, problem) = try resolveProblem(request.experiment)
+            // count <= maxInlineValues first, so that the product cannot overflow.
+            guard sampler.isCheapWithoutHistory, sampler.checkpointInheritance == nil, count >= 1,
+                  count <= Self.maxInlineValues, count * max(1, problem.space.parameters.count) <= Self.maxInlineValues
+            else { return nil }
+            return .success(try Self.run(sampler, problem, request))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// The most values (requested points × parameters) `suggestionsIfCheap` draws in one call.
+    public static let maxInlineValues = 4096
+
     /// The same for a generated request value (the local runner, tests).
     public func suggestions(_ request: GetSuggestionsRequest) throws(RPCError) -> GetSuggestionsReply {
         try suggestions(SuggestionsRequest(request))

@@ -24,6 +24,10 @@ public protocol Sampler: Sendable {
     /// Set when a new trial must start from its parent's checkpoint (pbt): the server then prepares
     /// checkpoint directories after each reply. nil (default) for every other algorithm.
     var checkpointInheritance: CheckpointInheritance? { get }
+    /// True when `suggest` over an empty history only draws points (no model fitted, no matrix
+    /// factored), so it costs microseconds per point and such a call may be answered on the
+    /// server's event loop (`AlgorithmService.suggestionsIfCheap`). False (default) otherwise.
+    var isCheapWithoutHistory: Bool { get }
     /// Checks what the generic validation cannot (e.g. grid: every DOUBLE has a step, max_trial_count
     /// fits the grid) and returns the plan. Called by both RPCs after the search space and settings are
     /// parsed. Throws `INVALID_ARGUMENT` naming the parameter or setting.
@@ -35,6 +39,7 @@ public protocol Sampler: Sendable {
 extension Sampler {
     public var input: AlgorithmInput { .parameters }
     public var checkpointInheritance: CheckpointInheritance? { nil }
+    public var isCheapWithoutHistory: Bool { false }
 }
 
 extension Sampler where Plan == Void {

@@ -83,6 +83,13 @@ public typealias UnaryHandler = @Sendable (_ request: consuming [UInt8], _ conte
 /// not block or do more than microseconds of work.
 public typealias InlineHandler = @Sendable (_ request: [UInt8], _ context: CallContext) throws(RPCError) -> [UInt8]
 
+/// A first try at a pooled method on the event loop: given the request, either the call's outcome,
+/// when the handler can tell at once that answering costs microseconds (an empty trial history), or
+/// nil, and the method's `UnaryHandler` then runs it on the worker pool as usual. It must decline
+/// before decoding a large request, and must not block. It runs only while the connection is within
+/// its unsent-reply budgets, so a peer that does not read gets no more replies computed this way.
+public typealias InlineAttempt = @Sendable (_ request: [UInt8], _ context: CallContext) -> Result<[UInt8], RPCError>?
+
 public final class GRPCServer: Sendable {
     private let core: ServerCore
     private let state = Mutex(State())
@@ -98,9 +105,11 @@ public final class GRPCServer: Sendable {
 
     /// `handlers` and `inlineHandlers` are keyed by :path, e.g. "/grpc.health.v1.Health/Check"; a
     /// path in both is served inline.
+    /// An `inlineAttempts` entry applies to the `handlers` method of the same path.
     public init(configuration: ServerConfiguration, handlers: [String: UnaryHandler],
-                inlineHandlers: [String: InlineHandler] = [:]) {
-        core = ServerCore(configuration: configuration, handlers: handlers, inlineHandlers: inlineHandlers)
+                inlineHandlers: [String: InlineHandler] = [:], inlineAttempts: [String: InlineAttempt] = [:]) {
+        core = ServerCore(configuration: configuration, handlers: handlers, inlineHandlers: inlineHandlers,
+                          inlineAttempts: inlineAttempts)
     }
 
     /// Binds one listener per loop and starts the loop threads; returns once listening.
@@ -186,16 +195,19 @@ final class ServerCore: Sendable {
     let configuration: ServerConfiguration
     let handlers: [String: UnaryHandler]
     let inlineHandlers: [String: InlineHandler]
+    let inlineAttempts: [String: InlineAttempt]
     let maxMessageBytes: Int
     /// Request bytes held by every stream of every loop (see `maxBufferedRequestBytes`).
     private let bufferedBytes = Atomic<Int>(0)
     /// Reply bytes not yet read by their peers, over every connection (`maxUnsentReplyBytes`).
     let unsentReplyBytes = Atomic<Int>(0)
 
-    init(configuration: ServerConfiguration, handlers: [String: UnaryHandler], inlineHandlers: [String: InlineHandler]) {
+    init(configuration: ServerConfiguration, handlers: [String: UnaryHandler], inlineHandlers: [String: InlineHandler],
+         inlineAttempts: [String: InlineAttempt] = [:]) {
         self.configuration = configuration
         self.handlers = handlers
         self.inlineHandlers = inlineHandlers
+        self.inlineAttempts = inlineAttempts
         maxMessageBytes = min(max(configuration.maxMessageBytes, 0), Int(UInt32.max))
     }
 
@@ -343,15 +355,21 @@ final class ServerConnection: H2Connection {
                 queue.removeFirst()
                 continue
             }
-            let overConnection = unsentReplyBytes >= config.maxUnsentReplyBytesPerConnection
-            let overServer = unsentReplyBytes > 0
-                && core.unsentReplyBytes.load(ordering: .relaxed) >= config.maxUnsentReplyBytes
-            guard running < config.maxRunningCallsPerConnection, !overConnection, !overServer,
+            guard running < config.maxRunningCallsPerConnection, withinReplyBudgets,
                   let handler = core.handlers[s.path] else { return }
             queue.removeFirst()
             s.queuedRequest = nil
             start(s, request, handler)
         }
+    }
+
+    /// Neither this connection's unsent replies nor (when it holds any) the server's are at their cap.
+    private var withinReplyBudgets: Bool {
+        let config = core.configuration
+        let overConnection = unsentReplyBytes >= config.maxUnsentReplyBytesPerConnection
+        let overServer = unsentReplyBytes > 0
+            && core.unsentReplyBytes.load(ordering: .relaxed) >= config.maxUnsentReplyBytes
+        return !overConnection && !overServer
     }
 
     private func start(_ s: ServerStream, _ request: [UInt8], _ handler: @escaping UnaryHandler) {
@@ -512,6 +530,12 @@ final class ServerConnection: H2Connection {
             }
             guard core.handlers[s.path] != nil else {
                 return fail(s, RPCError(.unimplemented, "unknown method \(s.path)"))
+            }
+            // Only behind no queued call (they keep their order) and within the reply budgets.
+            if queue.isEmpty, withinReplyBudgets, let attempt = core.inlineAttempts[s.path],
+               let result = attempt(request, context) {
+                transition(s, to: .running)
+                return complete(stream: s.id, result: result)
             }
             transition(s, to: .queued)
             s.queuedRequest = request

@@ -32,7 +32,23 @@ extension SuggestionService {
             },
         ]
     }
+
+    /// GetSuggestions tried on the event loop first (`InlineAttempt`): requests of at most
+    /// `inlineRequestBytesLimit` are decoded there and answered when `suggestionsIfCheap` can; larger
+    /// ones are not even decoded. A request that does not decode is refused at once either way.
+    public func inlineAttempts() -> [String: InlineAttempt] {
+        [MethodPath.getSuggestions: { (bytes: [UInt8], _: CallContext) -> Result<[UInt8], RPCError>? in
+            guard bytes.count <= inlineRequestBytesLimit else { return nil }
+            let request: SuggestionsRequest
+            do throws(RPCError) { request = try SuggestionsRequest(serializedBytes: bytes) } catch { return .failure(error) }
+            return self.suggestionsIfCheap(request).map { $0.map { $0.serializedBytes() } }
+        }]
+    }
 }
+
+/// The largest GetSuggestions request decoded on the event loop to see whether it is cheap: an
+/// experiment of a few hundred parameters with no trials fits; its decoding takes microseconds.
+public let inlineRequestBytesLimit = 16 << 10
 
 extension HealthService {
     /// The route of Health/Check, run inline on the event loop (`InlineHandler`): a health probe must

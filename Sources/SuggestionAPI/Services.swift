@@ -5,6 +5,14 @@ public protocol SuggestionService: Sendable {
     /// `GetSuggestionsRequest`).
     func getSuggestions(_ request: SuggestionsRequest) async throws(RPCError) -> GetSuggestionsReply
     func validateAlgorithmSettings(_ request: ValidateAlgorithmSettingsRequest) async throws(RPCError) -> ValidateAlgorithmSettingsReply
+    /// GetSuggestions' outcome at once, on the caller's thread, when the service can tell that the
+    /// call costs microseconds (the server then answers it on its event loop, without a worker
+    /// thread); nil when it may cost more, and `getSuggestions` runs it. Must not block. Default: nil.
+    func suggestionsIfCheap(_ request: SuggestionsRequest) -> Result<GetSuggestionsReply, RPCError>?
+}
+
+extension SuggestionService {
+    public func suggestionsIfCheap(_ request: SuggestionsRequest) -> Result<GetSuggestionsReply, RPCError>? { nil }
 }
 
 /// Full `:path` of every method this project serves or calls.
@@ -18,11 +26,6 @@ public enum MethodPath {
     public static let healthCheck = "/grpc.health.v1.Health/Check"
 }
 
-/// `grpc.health.v1.Health/Check`.
-///
-/// Answers SERVING for `""` (the whole server), for `manager.v1beta1.Suggestion` (the name Katib's
-/// Kubernetes probes send, which is not a real service name) and for the full name of every service
-/// served; any other name gets NOT_FOUND, as the gRPC health-checking protocol specifies.
 /// A unary method with its request and reply types: what a typed client call names.
 public struct RPCMethod<Request: ProtoMessage, Reply: ProtoMessage>: Sendable {
     public let path: String
@@ -45,6 +48,11 @@ extension RPCMethod where Request == HealthCheckRequest, Reply == HealthCheckRes
     public static var healthCheck: Self { Self(path: MethodPath.healthCheck) }
 }
 
+/// `grpc.health.v1.Health/Check`.
+///
+/// Answers SERVING for `""` (the whole server), for `manager.v1beta1.Suggestion` (the name Katib's
+/// Kubernetes probes send, which is not a real service name) and for the full name of every service
+/// served; any other name gets NOT_FOUND, as the gRPC health-checking protocol specifies.
 public struct HealthService: Sendable {
     public static let katibProbeServiceName = "manager.v1beta1.Suggestion"
     public let servingNames: Set<String>

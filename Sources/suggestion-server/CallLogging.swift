@@ -22,10 +22,33 @@ struct LoggingSuggestionService<Base: SuggestionService>: SuggestionService {
     let base: Base
 
     func getSuggestions(_ request: SuggestionsRequest) async throws(RPCError) -> GetSuggestionsReply {
+        let start = ContinuousClock.now
+        do {
+            let reply = try await base.getSuggestions(request)
+            log(request, .success(reply), since: start)
+            return reply
+        } catch {
+            log(request, .failure(error), since: start)
+            throw error
+        }
+    }
+
+    /// The same line for a call answered inline; nothing for one the base declines.
+    func suggestionsIfCheap(_ request: SuggestionsRequest) -> Result<GetSuggestionsReply, RPCError>? {
+        let start = ContinuousClock.now
+        guard let result = base.suggestionsIfCheap(request) else { return nil }
+        log(request, result, since: start)
+        return result
+    }
+
+    private func log(_ request: SuggestionsRequest, _ result: Result<GetSuggestionsReply, RPCError>, since start: ContinuousClock.Instant) {
         let head = "GetSuggestions algorithm=\(request.experiment?.spec?.algorithm?.algorithmName ?? "") "
             + "experiment=\(request.experiment?.name ?? "") trials=\(request.trials.count) requested=\(request.currentRequestNumber)"
-        return try await logged(head, failureFields: " assignments=0", fields: { " assignments=\($0.parameterAssignments.count)" }) {
-            () async throws(RPCError) in try await base.getSuggestions(request)
+        switch result {
+        case let .success(reply):
+            logLine("\(head) assignments=\(reply.parameterAssignments.count) status=OK duration_ms=\(milliseconds(since: start))")
+        case let .failure(error):
+            logLine("\(head) assignments=0 status=\(error.code) message=\(logQuoted(error.message)) duration_ms=\(milliseconds(since: start))")
         }
     }
 

@@ -23,6 +23,13 @@ struct CheckpointInheritanceService<Base: SuggestionService>: SuggestionService 
         try await base.validateAlgorithmSettings(request)
     }
 
+    /// The base's inline answers need no directories: algorithms with checkpoints (pbt) never give one.
+    func suggestionsIfCheap(_ request: SuggestionsRequest) -> Result<GetSuggestionsReply, RPCError>? {
+        guard let algorithm = request.experiment?.spec?.algorithm?.algorithmName,
+              AlgorithmRegistry.sampler(named: algorithm)?.checkpointInheritance == nil else { return nil }
+        return base.suggestionsIfCheap(request)
+    }
+
     func getSuggestions(_ request: SuggestionsRequest) async throws(RPCError) -> GetSuggestionsReply {
         let reply = try await base.getSuggestions(request)
         guard let algorithm = request.experiment?.spec?.algorithm?.algorithmName,

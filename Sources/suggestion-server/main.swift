@@ -40,12 +40,18 @@ if options.listAlgorithms {
 }
 
 var handlers: [String: UnaryHandler]
+var inlineAttempts: [String: InlineAttempt] = [:]
 let health: HealthService
 switch options.service {
 case .suggestions:
     let algorithms = CheckpointInheritanceService(base: AlgorithmService(enabledAlgorithms: options.algorithms),
                                           dataDirectory: options.pbtDataDirectory)
-    handlers = options.logCalls ? LoggingSuggestionService(base: algorithms).handlers() : algorithms.handlers()
+    if options.logCalls {
+        let logging = LoggingSuggestionService(base: algorithms)
+        (handlers, inlineAttempts) = (logging.handlers(), logging.inlineAttempts())
+    } else {
+        (handlers, inlineAttempts) = (algorithms.handlers(), algorithms.inlineAttempts())
+    }
     health = HealthService(services: ["api.v1.beta1.Suggestion"])
 case .earlyStopping:
     var access = KubernetesAccess()
@@ -73,7 +79,8 @@ configuration.eventLoops = options.eventLoops
 configuration.maxMessageBytes = options.maxMessageBytes
 configuration.maxCallDuration = .seconds(options.maxCallSeconds)
 configuration.stalledRequestTimeout = .seconds(options.stalledRequestSeconds)
-let server = GRPCServer(configuration: configuration, handlers: handlers, inlineHandlers: health.inlineHandlers())
+let server = GRPCServer(configuration: configuration, handlers: handlers, inlineHandlers: health.inlineHandlers(),
+                        inlineAttempts: inlineAttempts)
 
 do {
     try server.start()

@@ -6,6 +6,32 @@ import SuggestionAPI
     static let params = [param("lr", .double, "0.01", "0.05"), param("momentum", .double, "0.5", "0.9"),
                          param("num-layers", .int, "2", "5"), param("optimizer", .categorical, list: ["sgd", "adam", "ftrl"])]
 
+    /// Answered inline exactly when cheap, and then with the reply (or error) the pooled path gives.
+    @Test func cheapCallsAreAnsweredInlineWithThePooledReply() throws {
+        let service = AlgorithmService()
+        var inline: [String] = []
+        for name in AlgorithmService.registeredAlgorithmNames where AlgorithmRegistry.sampler(named: name)?.input == .parameters {
+            let exp = fixtureExperiment(ConformanceFixtures.parameters(Self.params, name), algorithm: name)
+            let req = SuggestionsRequest(request(exp, count: 3))
+            guard let answer = service.suggestionsIfCheap(req) else { continue }
+            inline.append(name)
+            #expect(try answer.get() == service.suggestions(req), "\(name)")
+        }
+        #expect(inline == ["evolution", "motpe", "multivariate-tpe", "nsga2", "random", "sobol", "tpe"])
+        // Not once there is history, nor for many values.
+        let exp = experiment(Self.params, algorithm: "random")
+        let one = trial("t1", [("lr", "0.02"), ("momentum", "0.6"), ("num-layers", "3"), ("optimizer", "sgd")], value: "0.5")
+        #expect(service.suggestionsIfCheap(SuggestionsRequest(request(exp, trials: [one]))) == nil)
+        let many = Int32(AlgorithmService.maxInlineValues / Self.params.count + 1)
+        #expect(service.suggestionsIfCheap(SuggestionsRequest(request(exp, count: many))) == nil)
+        #expect(service.suggestionsIfCheap(SuggestionsRequest(request(exp, count: many - 1))) != nil)
+        // A bad request gets the same error either way.
+        let bad = SuggestionsRequest(request(experiment(Self.params, algorithm: "random", settings: [("random_state", "x")])))
+        let pooled = rpcError { () throws(RPCError) in try service.suggestions(bad) }
+        #expect(pooled?.code == .invalidArgument)
+        #expect(service.suggestionsIfCheap(bad).map { r -> RPCError? in if case let .failure(e) = r { e } else { nil } } == pooled)
+    }
+
     @Test func registry() {
         #expect(Set(["grid", "random", "hyperband", "asha", "bohb", "pbt"]).isSubset(of: AlgorithmService.registeredAlgorithmNames))
         #expect(AlgorithmRegistry.names == AlgorithmRegistry.names.sorted())

@@ -122,6 +122,14 @@ enum RawH2 {
         defer { client.close() }
         #expect(try await client.unary(path: "/test.Echo/Echo", request: [9]) == [9])
         #expect(probe.startedBig.load(ordering: .relaxed) == started)
+        // Nor does the hog get a reply computed inline: it could not be sent either.
+        var cheap = RawH2.unfinishedRequest(path: "/test.Echo/Echo", stream: 25, declared: 1, sent: 6, preface: false)
+        cheap[cheap.count - 1] = 0xA1
+        hog.send(cheap + RawH2.frame(type: 0, flags: 0x1, stream: 25, []))
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(probe.answeredAttempts.load(ordering: .relaxed) == 0)
+        #expect(try await client.unary(path: "/test.Echo/Echo", request: [0xA1]) == [0xA1, 1], "a reading peer is answered inline")
+        #expect(probe.answeredAttempts.load(ordering: .relaxed) == 1)
     }
 
     @Test func inlineHandlersAnswerWhileEveryWorkerIsBusy() async throws {
@@ -138,6 +146,25 @@ enum RawH2 {
         let start = ContinuousClock.now
         #expect(try await client.unary(path: "/test.Echo/Inline", request: [9], timeout: .seconds(5)) == [9])
         #expect(start.duration(to: .now) < .seconds(1), "the inline handler did not wait for a worker")
+        for t in busy { #expect(await t.value?.code == .deadlineExceeded) }
+    }
+
+    @Test func inlineAttemptsAnswerOnTheLoopOrHandTheCallToItsHandler() async throws {
+        let probe = Probe()
+        let server = try startServer(probe)
+        defer { stop(server) }
+        let client = GRPCClient(host: "127.0.0.1", port: server.boundPort)
+        defer { client.close() }
+        #expect(try await client.unary(path: "/test.Echo/Echo", request: [0xA1, 7]) == [0xA1, 7, 1])
+        #expect(try await client.unary(path: "/test.Echo/Echo", request: [7]) == [7], "declined: the handler echoes")
+        #expect(await code { _ = try await client.unary(path: "/test.Echo/Echo", request: [0xA2]) } == RPCError(.invalidArgument, "refused inline"))
+        // With every worker spinning, an answered attempt does not wait for one.
+        let spinners = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) + 2
+        let busy = (0 ..< spinners).map { _ in Task { await code { _ = try await client.unary(path: "/test.Echo/Spin", request: [1], timeout: .milliseconds(700)) } } }
+        for _ in 0 ..< 200 where probe.startedSpins.load(ordering: .relaxed) < 2 { try await Task.sleep(for: .milliseconds(10)) }
+        let start = ContinuousClock.now
+        #expect(try await client.unary(path: "/test.Echo/Echo", request: [0xA1], timeout: .seconds(5)) == [0xA1, 1])
+        #expect(start.duration(to: .now) < .seconds(1), "the inline attempt did not wait for a worker")
         for t in busy { #expect(await t.value?.code == .deadlineExceeded) }
     }
 

@@ -17,6 +17,22 @@ final class Probe: Sendable {
     let releaseHeld = Atomic<Bool>(false)
     let lastMetadata = Mutex<[(name: String, value: String)]>([])
 
+    let answeredAttempts = Atomic<Int>(0)
+
+    /// Echo answers on the event loop a request starting 0xA1 (marking its reply), refuses one
+    /// starting 0xA2, and leaves every other to its handler.
+    var inlineAttempts: [String: InlineAttempt] {
+        ["/test.Echo/Echo": { request, _ in
+            switch request.first {
+            case 0xA1:
+                self.answeredAttempts.add(1, ordering: .relaxed)
+                return .success(request + [1])
+            case 0xA2: return .failure(RPCError(.invalidArgument, "refused inline"))
+            default: return nil
+            }
+        }]
+    }
+
     var handlers: [String: UnaryHandler] {
         [
             "/test.Echo/Echo": { request, context in
@@ -77,7 +93,7 @@ func startServer(_ probe: Probe, configure: (inout ServerConfiguration) -> Void 
     configure(&config)
     let server = GRPCServer(configuration: config, handlers: probe.handlers, inlineHandlers: [
         "/test.Echo/Inline": { request, _ throws(RPCError) in request },
-    ])
+    ], inlineAttempts: probe.inlineAttempts)
     try server.start()
     return server
 }

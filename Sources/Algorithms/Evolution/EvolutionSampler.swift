@@ -30,6 +30,8 @@ public struct EvolutionSampler: Sampler {
     public init() {}
 
     public var name: String { "evolution" }
+    /// Without history it draws its first points at random (or from the sequence): no model.
+    public var isCheapWithoutHistory: Bool { true }
 
     static let populationSize = Setting<Int>(
         "population_size", .integer(min: 2, max: 100_000), default: 20,

@@ -15,6 +15,8 @@ public struct MOTPESampler: Sampler {
     public init() {}
 
     public var name: String { "motpe" }
+    /// Without history it draws its first points at random (or from the sequence): no model.
+    public var isCheapWithoutHistory: Bool { true }
 
     public var settingsSchema: SettingsSchema {
         SettingsSchema(algorithm: name, specs: tpe.settingsSchema.specs + [Objectives.setting.spec])

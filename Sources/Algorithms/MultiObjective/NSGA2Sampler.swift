@@ -23,6 +23,8 @@ public struct NSGA2Sampler: Sampler {
     public init() {}
 
     public var name: String { "nsga2" }
+    /// Without history it draws its first points at random (or from the sequence): no model.
+    public var isCheapWithoutHistory: Bool { true }
 
     static let populationSize = Setting<Int>(
         "population_size", .integer(min: 2, max: 100_000), default: 20,

@@ -19,6 +19,7 @@ public struct RandomSampler: Sampler {
     public init() {}
 
     public var name: String { "random" }
+    public var isCheapWithoutHistory: Bool { true }
 
     public var settingsSchema: SettingsSchema {
         SettingsSchema(algorithm: name, specs: [Setting.randomState.spec, WarmStart.points.spec, Conditions.setting.spec, Objectives.setting.spec])

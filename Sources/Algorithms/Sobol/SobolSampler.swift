@@ -18,6 +18,7 @@ public struct SobolSampler: Sampler {
     public init() {}
 
     public var name: String { "sobol" }
+    public var isCheapWithoutHistory: Bool { true }
 
     static let scramble = Setting<Bool>(
         "scramble", .boolean, default: false,

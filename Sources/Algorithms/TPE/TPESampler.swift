@@ -31,6 +31,8 @@ public struct TPESampler: Sampler {
     }
 
     public var name: String { multivariate ? "multivariate-tpe" : "tpe" }
+    /// Without history it draws its first points at random (or from the sequence): no model.
+    public var isCheapWithoutHistory: Bool { true }
 
     /// Slots of one call chosen by the model; further ones are `random` draws (bounds a call's cost).
     static let maxModelSlots = 256
