@@ -52,7 +52,7 @@ public enum HTMLReport {
             .pc-line{fill:none;stroke-width:1.4;opacity:.75}
             table{border-collapse:collapse;font-size:13px;margin-top:6px}
             th,td{border-bottom:1px solid #e3e7ec;padding:4px 8px;text-align:left;vertical-align:top}
-            th{background:#f2f5f8}.why{color:#9a3412;font-size:12px;white-space:pre-wrap}
+            th{background:#f2f5f8}td.inactive{color:#9ca3af}.why{color:#9a3412;font-size:12px;white-space:pre-wrap}
             .legend span{margin-right:14px}.dot{display:inline-block;width:10px;height:10px;border-radius:5px;margin-right:4px}
             </style></head><body>
             <h1>\(escape(e.name))</h1>
@@ -68,7 +68,8 @@ public enum HTMLReport {
         if let best {
             let t = trials[best.index]
             html += "<br>best: <b>\(escape(t.name))</b> \(escape(metric)) = \(ValueFormatting.formatDouble(best.value)) — "
-            html += t.assignments.map { "\(escape($0.name)) = \(escape($0.value))" }.joined(separator: ", ")
+            let inactive = ParameterActivity(e).inactive(t.assignments)
+            html += t.assignments.map { "\(escape($0.name)) = \(inactive.contains($0.name) ? "–" : escape($0.value))" }.joined(separator: ", ")
         }
         html += "</div>\n"
 
@@ -320,11 +321,19 @@ public enum HTMLReport {
         }
         var s = "<table id=\"trials\"><thead><tr><th>trial</th><th>condition</th><th>\(escape(e.objectiveMetric))</th>"
         s += names.map { "<th>\(escape($0))</th>" }.joined() + "<th>seconds</th></tr></thead><tbody>\n"
+        let activity = ParameterActivity(e)
         for i in order {
             let t = trials[i]
+            let inactive = activity.inactive(t.assignments)
             s += "<tr data-trial=\"\(escape(t.name))\"><td>\(escape(t.name))</td><td>\(escape(t.condition))</td>"
             s += "<td>\(values[i].map(ValueFormatting.formatDouble) ?? "–")</td>"
-            s += names.map { n in "<td>\(escape(t.assignments.first { $0.name == n }?.value ?? ""))</td>" }.joined()
+            s += names.map { n in
+                let value = escape(t.assignments.first { $0.name == n }?.value ?? "")
+                // An inactive parameter: the trial received its placeholder and was to ignore it.
+                return inactive.contains(n)
+                    ? "<td class=\"inactive\" title=\"inactive (condition not met); the trial received the placeholder \(value)\">–</td>"
+                    : "<td>\(value)</td>"
+            }.joined()
             s += "<td>\(t.durationSeconds.map(format) ?? "")</td></tr>\n"
             if let why = t.explanation, t.condition != "Succeeded" {
                 let tail = t.outputTail.isEmpty ? "" : "\n" + t.outputTail.joined(separator: "\n")

@@ -460,10 +460,12 @@ public final class Tuner {
             default: return a.name < b.name
             }
         }
+        let activity = ParameterActivity(experiment)
         var lines = ["trial                          condition            \(metric)    assignments"]
         for t in sorted {
             let v = t.observed(metric, strategy: strategy).map(ValueFormatting.formatDouble) ?? "-"
-            let a = t.assignments.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
+            let inactive = activity.inactive(t.assignments)
+            let a = t.assignments.map { ParameterActivity.text($0, inactive: inactive) }.joined(separator: " ")
             lines.append(t.name.padding(30) + " " + t.condition.padding(20) + " " + v.padding(metric.count + 3) + " " + a)
             if let why = t.explanation, t.condition != "Succeeded" {
                 lines.append("    " + why)
@@ -477,7 +479,8 @@ public final class Tuner {
         if let (t, v) = bestTrial() {
             lines.append("")
             lines.append("best: \(t.name) \(metric)=\(ValueFormatting.formatDouble(v))")
-            for a in t.assignments { lines.append("  \(a.name) = \(a.value)") }
+            let inactive = activity.inactive(t.assignments)
+            for a in t.assignments { lines.append("  \(a.name) = \(inactive.contains(a.name) ? "(inactive)" : a.value)") }
         }
         lines += ParetoFront.lines(trials, experiment)
         return lines.joined(separator: "\n")

@@ -416,15 +416,36 @@ def test_warm_start_points_are_the_first_trials(tmp_path):
 
 
 def test_conditional_example_gives_inactive_parameters_their_placeholders(tmp_path):
-    _, trials = tune_example(tmp_path, "conditional", 12)
+    run, trials = tune_example(tmp_path, "conditional", 12)
     assert len(trials) == 12
     assert {t["assignments"]["optimizer"] for t in trials} == {"sgd", "adam"}
+    inactive = {}
     for t in trials:
         a = t["assignments"]
         if a["optimizer"] == "adam":
             assert a["momentum"] == "0", a   # momentum: optimizer in (sgd)
+            inactive[t["name"]] = "momentum"
         else:
             assert a["beta2"] == "0.99", a   # beta2: optimizer in (adam)
+            inactive[t["name"]] = "beta2"
+    # The table and the report mark the inactive parameter instead of showing its placeholder.
+    rows = {line.split()[0]: line for line in run.stdout.splitlines() if line.split() and line.split()[0] in inactive}
+    assert set(rows) == set(inactive)
+    for name, line in rows.items():
+        off = inactive[name]
+        on = "beta2" if off == "momentum" else "momentum"
+        assert f"{off}=(inactive)" in line and f"{on}=(inactive)" not in line, line
+    chromium = shutil.which("chromium")
+    assert chromium, "scripts/setup.sh installs Debian's chromium for this test"
+    dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom",
+                          (tmp_path / "results.html").as_uri()], capture_output=True, text=True, timeout=120).stdout
+    table = dom[dom.index('<table id="trials"'):]
+    header = re.findall(r"<th>([^<]*)</th>", table[:table.index("</thead>")])
+    for name, off in inactive.items():
+        row = re.search(r'<tr data-trial="%s">(.*?)</tr>' % re.escape(name), table).group(1)
+        cells = re.findall(r"<td([^>]*)>([^<]*)</td>", row)
+        marked = {header[i] for i, (attrs, _) in enumerate(cells) if 'class="inactive"' in attrs}
+        assert marked == {off}, (name, marked)
 
 
 def test_multi_objective_example_prints_and_draws_the_pareto_front(tmp_path):
