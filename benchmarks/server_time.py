@@ -9,7 +9,11 @@ Builds nothing: pass a release binary (default .build/release/suggestion-server)
 (Debian package nghttp2-client) and the interop venv. Each case runs until --seconds have passed
 (at least 3 calls, at most 200) after one warm-up call. Histories: SUCCEEDED trials at uniform
 random points (DOUBLE parameters in [0, 1]); cmaes trials carry its generation names, the
-multi-fidelity algorithms get an INT resource `epochs` in [1, 27] and their settings."""
+multi-fidelity algorithms get an INT resource `epochs` in [1, 27] and their settings.
+--own-history cmaes,...: those algorithms' histories are made by the algorithm itself instead, in a
+closed loop against the same server (batches of 10, a shifted sphere as the loss): for cmaes this is
+what a real experiment sends, while random points under its names make every member's draws fail to
+replay (its worst case)."""
 import argparse
 import pathlib
 import random
@@ -44,6 +48,28 @@ def build(algorithm, dims, n, rng):
     return req
 
 
+def own_history(port, algorithm, dims, n, rng):
+    """A request whose n trials the algorithm suggested itself (grpcio, batches of 10)."""
+    import grpc
+    from conftest import api_pb2_grpc  # noqa: E402  (the interop stubs)
+    req = build(algorithm, dims, 0, rng)
+    centre = [rng.random() for _ in range(dims)]
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        stub = api_pb2_grpc.SuggestionStub(channel)
+        while len(req.trials) < n:
+            req.current_request_number = min(10, n - len(req.trials))
+            req.total_request_number = len(req.trials) + req.current_request_number
+            for pa in stub.GetSuggestions(req, timeout=600).parameter_assignments:
+                loss = sum((float(a.value) - c) ** 2 for a, c in zip(pa.assignments, centre))
+                req.trials.append(api_pb2.Trial(name=pa.trial_name, spec=api_pb2.TrialSpec(
+                    parameter_assignments=api_pb2.TrialSpec.ParameterAssignments(assignments=pa.assignments)),
+                    status=api_pb2.TrialStatus(condition=api_pb2.TrialStatus.SUCCEEDED, observation=api_pb2.Observation(
+                        metrics=[api_pb2.Metric(name="loss", value=repr(loss))]))))
+    req.current_request_number = 1
+    req.total_request_number = n + 1
+    return req
+
+
 def timed_calls(port, body, calls, log):
     pathlib.Path(log).unlink(missing_ok=True)   # h2load appends to an existing log
     cmd = ["h2load", "-n", str(calls), "-c", "1", "-m", "1", "--log-file", log,
@@ -62,7 +88,9 @@ def main():
     ap.add_argument("--dims", default="2,10,30")
     ap.add_argument("--trials", default="0,100,1000,10000")
     ap.add_argument("--seconds", type=float, default=2)
+    ap.add_argument("--own-history", default="", help="algorithms whose histories they make themselves")
     args = ap.parse_args()
+    own = set(filter(None, args.own_history.split(",")))
     server, port = start_server(args.binary)
     rng = random.Random(1)
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="bench-server-time-"))
@@ -72,13 +100,15 @@ def main():
             for dims in (int(d) for d in args.dims.split(",")):
                 for n in (int(t) for t in args.trials.split(",")):
                     body = tmp / f"{algorithm}-{dims}-{n}.bin"
-                    body.write_bytes(frame(build(algorithm, dims, n, rng)))
+                    made = own_history(port, algorithm, dims, n, rng) if algorithm in own else build(algorithm, dims, n, rng)
+                    body.write_bytes(frame(made))
                     first = timed_calls(port, str(body), 1, str(tmp / "log"))[0]
                     calls = int(min(200, max(3, args.seconds * 1000 / max(first, 0.01))))
                     times = timed_calls(port, str(body), calls, str(tmp / "log"))
                     size = body.stat().st_size
                     size_text = f"{size / 1024:.0f} KB" if size >= 1024 else f"{size} B"
-                    print(f"{algorithm:22}{dims:>5}{n:>8}{size_text:>10}{statistics.mean(times):>10.2f}"
+                    label = algorithm + (" (own)" if algorithm in own else "")
+                    print(f"{label:22}{dims:>5}{n:>8}{size_text:>10}{statistics.mean(times):>10.2f}"
                           f"{statistics.median(times):>10.2f}{min(times):>10.2f}{calls:>7}", flush=True)
     finally:
         server.send_signal(signal.SIGTERM)

@@ -22,9 +22,20 @@ import SuggestionAPI
         let exp = experiment(Self.params, algorithm: "random")
         let one = trial("t1", [("lr", "0.02"), ("momentum", "0.6"), ("num-layers", "3"), ("optimizer", "sgd")], value: "0.5")
         #expect(service.suggestionsIfCheap(SuggestionsRequest(request(exp, trials: [one]))) == nil)
-        let many = Int32(AlgorithmService.maxInlineValues / Self.params.count + 1)
-        #expect(service.suggestionsIfCheap(SuggestionsRequest(request(exp, count: many))) == nil)
-        #expect(service.suggestionsIfCheap(SuggestionsRequest(request(exp, count: many - 1))) != nil)
+        let wide = experiment((0..<32).map { param("x\($0)", .double, "0", "1") }, algorithm: "random")
+        let many = Int32(AlgorithmService.maxInlineValues / 32 + 1)
+        #expect(service.suggestionsIfCheap(SuggestionsRequest(request(wide, count: many))) == nil)
+        #expect(service.suggestionsIfCheap(SuggestionsRequest(request(wide, count: many - 1))) != nil)
+        let most = Int32(AlgorithmService.maxInlineCount)
+        #expect(service.suggestionsIfCheap(SuggestionsRequest(request(exp, count: most + 1))) == nil)
+        #expect(service.suggestionsIfCheap(SuggestionsRequest(request(exp, count: most))) != nil)
+        // Nor in a finite space with little room (samplers then search for distinct points).
+        let small = experiment([param("n", .int, "1", "64")], algorithm: "sobol")
+        #expect(service.suggestionsIfCheap(SuggestionsRequest(request(small, count: 8))) != nil)
+        #expect(service.suggestionsIfCheap(SuggestionsRequest(request(small, count: 9))) == nil)
+        let conditional = experiment([param("o", .categorical, list: Array((0..<100).map(String.init))), param("n", .int, "1", "100")],
+                                     algorithm: "random", settings: [("conditions", "n: o in (1)")])
+        #expect(service.suggestionsIfCheap(SuggestionsRequest(request(conditional, count: 1))) == nil)
         // A bad request gets the same error either way.
         let bad = SuggestionsRequest(request(experiment(Self.params, algorithm: "random", settings: [("random_state", "x")])))
         let pooled = rpcError { () throws(RPCError) in try service.suggestions(bad) }
