@@ -67,6 +67,15 @@ class Server:
         self.log.flush()
         return pathlib.Path(self.log.name).read_text(errors="replace")
 
+    def wait_for_log(self, text, timeout=10):
+        """The logs once they contain `text` (lines are written by the server's log thread, a moment
+        after the call they describe has answered)."""
+        deadline = time.monotonic() + timeout
+        while text not in self.logs():
+            assert time.monotonic() < deadline, f"no log line with {text!r}: {self.logs()[-2000:]}"
+            time.sleep(0.05)
+        return self.logs()
+
     def stop(self, timeout=15):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)

@@ -4,7 +4,9 @@ whatever the request held, strings with NUL are refused rather than cut, names c
 or become over-long paths, and the early-stopping service dials only DBManagers it is allowed to."""
 import concurrent.futures
 import os
+import signal
 import socket
+import subprocess
 import time
 
 import grpc
@@ -111,8 +113,7 @@ def test_a_newline_in_a_name_cannot_forge_a_log_line(server):
     with server.channel() as ch:
         api_pb2_grpc.SuggestionStub(ch).GetSuggestions(
             api_pb2.GetSuggestionsRequest(experiment=exp, current_request_number=1), timeout=10)
-    time.sleep(0.2)
-    lines = server.logs().splitlines()
+    lines = server.wait_for_log("FORGED").splitlines()
     assert not any(line.startswith("2026-01-01T00:00:00Z FORGED") for line in lines)
     assert any("x\\n2026-01-01T00:00:00Z FORGED" in line for line in lines)
 
@@ -153,3 +154,49 @@ def test_early_stopping_dials_no_dbmanager_outside_its_allow_list():
     finally:
         listener.close()
         assert s.stop() == 0
+
+
+def test_a_stalled_reader_of_standard_error_blocks_no_call(tmp_path):
+    """Standard error is a pipe nobody reads (a stuck log collector): 60,000 logged calls, most of
+    them answered on the event loop, overflow the pipe and the log buffer; calls and health checks
+    still answer, the overflow is counted once the reader returns, and SIGTERM still exits."""
+    from conftest import BINARY, free_port
+    port = free_port()
+    proc = subprocess.Popen([BINARY, "--host", "127.0.0.1", "--port", str(port), "--event-loops", "2"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
+                    health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(), timeout=1)
+                break
+            except grpc.RpcError:
+                assert time.monotonic() < deadline, "server did not become healthy"
+                time.sleep(0.1)
+        body = api_pb2.GetSuggestionsRequest(experiment=experiment(KATIB_RANDOM_PARAMS), current_request_number=1)
+        (tmp_path / "body").write_bytes(b"\x00" + body.ByteSize().to_bytes(4, "big") + body.SerializeToString())
+        load = subprocess.run(["h2load", "-n", "60000", "-c", "2", "-m", "16", "-t", "1", "-H", "content-type: application/grpc",
+                               "-H", "te: trailers", "-d", str(tmp_path / "body"),
+                               f"http://127.0.0.1:{port}/api.v1.beta1.Suggestion/GetSuggestions"],
+                              capture_output=True, text=True, timeout=120)
+        assert "60000 succeeded" in load.stdout, load.stdout
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
+            start = time.monotonic()
+            health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(), timeout=5)
+            trials = [trial("t1", [("lr", "0.02"), ("momentum", "0.6"), ("num-layers", "3"), ("optimizer", "sgd")], value="0.5")]
+            reply = api_pb2_grpc.SuggestionStub(ch).GetSuggestions(api_pb2.GetSuggestionsRequest(
+                experiment=experiment(KATIB_RANDOM_PARAMS), trials=trials, current_request_number=2), timeout=5)
+            assert len(reply.parameter_assignments) == 2
+            assert time.monotonic() - start < 2
+        # The reader returns: what fitted is written, then the count of what did not.
+        proc.send_signal(signal.SIGTERM)
+        out = proc.stderr.read().decode(errors="replace")
+        assert proc.wait(timeout=15) == 0
+        assert "log lines dropped: standard error was not read fast enough" in out
+        assert out.count("GetSuggestions algorithm=random") >= 25000, "the 4 MiB buffer and the pipe hold the first lines"
+        assert out.rstrip().endswith("suggestion-server: stopped")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
