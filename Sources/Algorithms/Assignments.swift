@@ -125,44 +125,80 @@ extension SearchSpace {
 /// decided on its string, as `map` decides it.
 struct RowReader {
     let space: SearchSpace
-    private let names: [[UInt8]]
-    /// Per parameter, the UTF-8 of its list's labels (empty for DOUBLE and INT).
-    private let labels: [[[UInt8]]]
+    /// What `read` needs of parameter j, without reference-counted payloads (no retain per value).
+    private enum Slot {
+        case double(NumericRange)
+        case int(NumericRange)
+        /// Labels at `labelRanges[first ..< first + count]`.
+        case discrete(first: Int, count: Int)
+        case categorical(first: Int, count: Int)
+    }
+    private let slots: [Slot]
+    /// Every parameter name's UTF-8, then every list label's, back to back; ranges into it.
+    private let text: [UInt8]
+    private let nameRanges: [Range<Int>]
+    private let labelRanges: [Range<Int>]
 
     init(_ space: SearchSpace) {
         self.space = space
-        names = space.parameters.map { Array($0.name.utf8) }
-        labels = space.parameters.map { p in
+        var text: [UInt8] = []
+        var names: [Range<Int>] = []
+        var labels: [Range<Int>] = []
+        var slots: [Slot] = []
+        func add(_ s: String) -> Range<Int> {
+            let start = text.count
+            text += s.utf8
+            return start ..< text.count
+        }
+        for p in space.parameters {
+            names.append(add(p.name))
             switch p.domain {
-            case .discrete(let l, _), .categorical(let l): return l.map { Array($0.utf8) }
-            case .double, .int: return []
+            case .double(let r): slots.append(.double(r))
+            case .int(let r): slots.append(.int(r))
+            case .discrete(let l, _), .categorical(let l):
+                let first = labels.count
+                for label in l { labels.append(add(label)) }
+                if case .discrete = p.domain {
+                    slots.append(.discrete(first: first, count: l.count))
+                } else {
+                    slots.append(.categorical(first: first, count: l.count))
+                }
             }
         }
+        self.text = text
+        self.slots = slots
+        nameRanges = names
+        labelRanges = labels
     }
 
     /// Trial i's point and assignments digest, or nil when its names are not the parameters' in order.
     func read(_ rows: TrialTable.Rows, _ i: Int) -> (mapped: MappedPoint?, digest: UInt64)? {
-        let range = rows.assignments(i)
-        guard range.count == names.count else { return nil }
-        for (j, k) in range.enumerated() where !Self.equal(rows.name(k), names[j]) { return nil }
+        text.withUnsafeBufferPointer { text in read(rows, i, text) }
+    }
 
-        var pairs: [UInt64] = []
-        pairs.reserveCapacity(range.count)
-        for k in range {
-            var h = StableHasher()
-            h.combine(utf8: rows.name(k))   // equal to a parameter's name: valid UTF-8, as its String
-            let value = rows.value(k)
-            if Self.isASCII(value) { h.combine(utf8: value) } else { h.combine(Self.string(value)) }   // repaired as the String is
-            pairs.append(h.finalize())
+    private func read(_ rows: TrialTable.Rows, _ i: Int, _ text: UnsafeBufferPointer<UInt8>)
+        -> (mapped: MappedPoint?, digest: UInt64)? {
+        let range = rows.assignments(i)
+        guard range.count == nameRanges.count else { return nil }
+        for (j, k) in range.enumerated() where !Self.equal(rows.name(k), text, nameRanges[j]) { return nil }
+
+        let digest = withUnsafeTemporaryAllocation(of: UInt64.self, capacity: range.count) { pairs in
+            for (j, k) in range.enumerated() {
+                var h = StableHasher()
+                h.combine(utf8: rows.name(k))   // equal to a parameter's name: valid UTF-8, as its String
+                let value = rows.value(k)
+                if Self.isASCII(value) { h.combine(utf8: value) } else { h.combine(Self.string(value)) }   // repaired as the String is
+                pairs[j] = h.finalize()
+            }
+            return TrialHistory.digest(pairDigests: pairs)
         }
-        let digest = TrialHistory.digest(pairDigests: &pairs)
 
         var exact = true
         var point: Point = []
         point.reserveCapacity(range.count)
         for (j, k) in range.enumerated() {
             let value = rows.value(k)
-            switch space.parameters[j].domain {
+            switch slots[j] {
             case .double(let r):
                 guard let v = Self.number(value) else { return (nil, digest) }
                 if !r.containsApproximately(v) { exact = false }
@@ -172,28 +208,32 @@ struct RowReader {
                 let n = r.nearest(v)
                 if n != v { exact = false }
                 point.append(.integer(Int64(n)))
-            case .discrete(let l, let values):
-                if let i = label(value, j, l) {
+            case .discrete(let first, let count):
+                if let i = label(value, j, first, count, text) {
                     point.append(.choice(i))
                 } else {
-                    guard let v = Self.number(value) else { return (nil, digest) }
+                    guard let v = Self.number(value), case .discrete(_, let values) = space.parameters[j].domain else { return (nil, digest) }
                     var best = 0
                     for i in values.indices where abs(values[i] - v) < abs(values[best] - v) { best = i }
                     if values[best] != v { exact = false }
                     point.append(.choice(best))
                 }
-            case .categorical(let l):
-                guard let i = label(value, j, l) else { return (nil, digest) }
+            case .categorical(let first, let count):
+                guard let i = label(value, j, first, count, text) else { return (nil, digest) }
                 point.append(.choice(i))
             }
         }
         return (MappedPoint(point: space.canonical(point), isExact: exact), digest)
     }
 
-    /// The index of the label `value` equals (byte for byte, else as strings, as `map` compares).
-    private func label(_ value: UnsafeBufferPointer<UInt8>, _ j: Int, _ strings: [String]) -> Int? {
-        if let i = labels[j].firstIndex(where: { Self.equal(value, $0) }) { return i }
-        return strings.firstIndex(of: Self.string(value))
+    /// The index of the label `value` equals: byte for byte, else (rarely) as strings, as `map` compares.
+    private func label(_ value: UnsafeBufferPointer<UInt8>, _ j: Int, _ first: Int, _ count: Int,
+                       _ text: UnsafeBufferPointer<UInt8>) -> Int? {
+        for c in 0 ..< count where Self.equal(value, text, labelRanges[first + c]) { return c }
+        switch space.parameters[j].domain {
+        case .discrete(let strings, _), .categorical(let strings): return strings.firstIndex(of: Self.string(value))
+        case .double, .int: return nil
+        }
     }
 
     private static func number(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
@@ -208,7 +248,7 @@ struct RowReader {
         return any < 0x80
     }
 
-    private static func equal(_ a: UnsafeBufferPointer<UInt8>, _ b: [UInt8]) -> Bool {
-        a.count == b.count && (a.isEmpty || b.withUnsafeBufferPointer { memcmp(a.baseAddress!, $0.baseAddress!, a.count) == 0 })
+    private static func equal(_ a: UnsafeBufferPointer<UInt8>, _ text: UnsafeBufferPointer<UInt8>, _ b: Range<Int>) -> Bool {
+        a.count == b.count && (a.isEmpty || memcmp(a.baseAddress!, text.baseAddress! + b.lowerBound, a.count) == 0)
     }
 }

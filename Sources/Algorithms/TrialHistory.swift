@@ -98,8 +98,11 @@ public struct TrialRecord: Sendable, Hashable {
 public struct TrialHistory: Sendable {
     public let records: [TrialRecord]
 
-    public init(records: [TrialRecord]) {
-        self.records = records.sorted(by: TrialHistory.precedes)
+    public init(records: consuming [TrialRecord]) {
+        // Sorted in place: `sorted` would copy every record (a retain per String, array, dictionary).
+        var sorted = records
+        sorted.sort(by: TrialHistory.precedes)
+        self.records = sorted
     }
 
     /// - Parameter keeping: names of assignments to keep as text in `TrialRecord.kept`.
@@ -123,7 +126,7 @@ public struct TrialHistory: Sendable {
                 case .created, .running:
                     state = .pending
                 case .succeeded, .earlyStopped:
-                    if let text = table.metricValue(i, named: objective.metricName), let v = ValueFormatting.parseDouble(text) {
+                    if let v = Self.metricNumber(table, i, objective.metricName) {
                         state = .completed(loss: objective.loss(v), value: v)
                     }
                 case .failed, .killed, .metricsUnavailable, .unknown:
@@ -147,15 +150,21 @@ public struct TrialHistory: Sendable {
                     for a in strings ?? table.assignments(i) where keeping.contains(a.name) { record.kept[a.name] = a.value }
                 }
                 if !objectives.isEmpty, record.loss != nil {
-                    let losses = objectives.compactMap { o in
-                        table.metricValue(i, named: o.metricName).flatMap(ValueFormatting.parseDouble).map(o.loss)
-                    }
+                    let losses = objectives.compactMap { o in Self.metricNumber(table, i, o.metricName).map(o.loss) }
                     if losses.count == objectives.count { record.objectiveLosses = losses }
                 }
                 records.append(record)
             }
         }
         self.init(records: records)
+    }
+
+    /// Trial i's last value of `metric` as a number (`ValueFormatting.parseDouble`), read from the
+    /// table's bytes without a String when it is a plain decimal.
+    static func metricNumber(_ table: TrialTable, _ i: Int, _ metric: String) -> Double? {
+        table.withMetricValue(i, named: metric) { bytes in
+            bytes.flatMap { ValueFormatting.plainDecimal($0) ?? ValueFormatting.parseDouble(String(decoding: $0, as: UTF8.self)) }
+        }
     }
 
     /// This history with a pending, unnamed trial at each of `points` (suggestions of this call made
@@ -222,11 +231,12 @@ public struct TrialHistory: Sendable {
             h.combine(a.value)
             pairs.append(h.finalize())
         }
-        return digest(pairDigests: &pairs)
+        return pairs.withUnsafeMutableBufferPointer { digest(pairDigests: $0) }
     }
 
     /// The digest of a trial from the digests of its (name, value) pairs, in any order (sorted here).
-    static func digest(pairDigests pairs: inout [UInt64]) -> UInt64 {
+    static func digest(pairDigests: UnsafeMutableBufferPointer<UInt64>) -> UInt64 {
+        var pairs = pairDigests   // the same memory, sorted in place
         pairs.sort()
         var h = StableHasher()
         h.combine(UInt64(pairs.count))

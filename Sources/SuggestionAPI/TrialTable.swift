@@ -88,6 +88,16 @@ public struct TrialTable: Sendable {
     /// The value of the last metric of trial i named `metric` (`String` equality), nil when it
     /// reports none.
     public func metricValue(_ i: Int, named metric: String) -> String? {
+        metricText(i, named: metric).map(string)
+    }
+
+    /// `body` on the bytes of `metricValue(i, named:)` (nil when there is none), without a String.
+    public func withMetricValue<R>(_ i: Int, named metric: String, _ body: (UnsafeBufferPointer<UInt8>?) -> R) -> R {
+        guard let t = metricText(i, named: metric) else { return body(nil) }
+        return bytes.withUnsafeBufferPointer { b in body(UnsafeBufferPointer(rebasing: b[Int(t.start) ..< Int(t.start) + Int(t.count)])) }
+    }
+
+    private func metricText(_ i: Int, named metric: String) -> Text? {
         var found: Text? = nil
         var target = metric
         target.withUTF8 { wanted in
@@ -99,7 +109,7 @@ public struct TrialTable: Sendable {
                 }
             }
         }
-        return found.map(string)
+        return found
     }
 
     private func isASCII(_ t: Text) -> Bool {
