@@ -237,7 +237,20 @@ public struct TrialHistory: Sendable {
     /// The digest of a trial from the digests of its (name, value) pairs, in any order (sorted here).
     static func digest(pairDigests: UnsafeMutableBufferPointer<UInt64>) -> UInt64 {
         var pairs = pairDigests   // the same memory, sorted in place
-        pairs.sort()
+        if pairs.count <= 16 {
+            // Insertion sort: a row has a few parameters, and `sort` (stable, general) costs more there.
+            for i in 1 ..< max(1, pairs.count) {
+                let x = pairs[i]
+                var j = i
+                while j > 0 && pairs[j - 1] > x {
+                    pairs[j] = pairs[j - 1]
+                    j -= 1
+                }
+                pairs[j] = x
+            }
+        } else {
+            pairs.sort()
+        }
         var h = StableHasher()
         h.combine(UInt64(pairs.count))
         for p in pairs { h.combine(p) }

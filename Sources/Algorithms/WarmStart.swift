@@ -66,6 +66,7 @@ public enum WarmStart {
 
     /// The points no trial of `history` has and no earlier point repeats, in order.
     static func remaining(_ points: [Point], history: TrialHistory) -> [Point] {
+        guard !points.isEmpty else { return [] }
         var seen = Set<Point>(minimumCapacity: history.records.count + points.count)
         for r in history.records { if let p = r.point { seen.insert(p) } }
         return points.filter { seen.insert($0).inserted }
