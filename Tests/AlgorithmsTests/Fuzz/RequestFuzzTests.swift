@@ -52,8 +52,19 @@ import SuggestionAPI
         if let e = rpcError({ () throws(RPCError) in try service.validate(request.experiment) }), !allowed.contains(e.code) {
             return "ValidateAlgorithmSettings answered \(e.code): \(e.message)"
         }
-        if let e = rpcError({ () throws(RPCError) in try service.suggestions(request) }), !allowed.contains(e.code) {
+        let pooled: Result<GetSuggestionsReply, RPCError>
+        do throws(RPCError) { pooled = .success(try service.suggestions(request)) } catch { pooled = .failure(error) }
+        if case let .failure(e) = pooled, !allowed.contains(e.code) {
             return "GetSuggestions answered \(e.code): \(e.message)"
+        }
+        // The event loop's path (`suggestionsIfCheap`, on the server's own decoding) answers as the
+        // worker's does whenever it answers at all.
+        if let table = try? SuggestionsRequest(serializedBytes: bytes), let inline = service.suggestionsIfCheap(table) {
+            switch (inline, pooled) {
+            case let (.success(a), .success(b)) where a == b: break
+            case let (.failure(a), .failure(b)) where a == b: break
+            default: return "GetSuggestions answered inline \(inline), on a worker \(pooled)"
+            }
         }
         return nil
     }
