@@ -34,11 +34,13 @@ extension SuggestionService {
     }
 
     /// GetSuggestions tried on the event loop first (`InlineAttempt`): requests of at most
-    /// `inlineRequestBytesLimit` are decoded there and answered when `suggestionsIfCheap` can; larger
-    /// ones are not even decoded. A request that does not decode is refused at once either way.
+    /// `inlineRequestBytesLimit` without trials are decoded there and answered when
+    /// `suggestionsIfCheap` can; others are not even decoded (a trial's presence is read from the
+    /// tags), so a call with history is decoded once, by its worker. A request that does not decode
+    /// is refused at once.
     public func inlineAttempts() -> [String: InlineAttempt] {
         [MethodPath.getSuggestions: { (bytes: [UInt8], _: CallContext) -> Result<[UInt8], RPCError>? in
-            guard bytes.count <= inlineRequestBytesLimit else { return nil }
+            guard bytes.count <= inlineRequestBytesLimit, !SuggestionsRequest.holdsTrials(bytes) else { return nil }
             let request: SuggestionsRequest
             do throws(RPCError) { request = try SuggestionsRequest(serializedBytes: bytes) } catch { return .failure(error) }
             return self.suggestionsIfCheap(request).map { $0.map { $0.serializedBytes() } }

@@ -230,6 +230,18 @@ public struct SuggestionsRequest: Sendable {
         return (number("experiment"), number("trials"), number("current_request_number"), number("total_request_number"))
     }()
 
+    /// Whether an encoded GetSuggestionsRequest holds at least one trial, read from its top-level tags
+    /// alone (nothing is decoded); false for bytes that do not split, whose decoding will say why.
+    public static func holdsTrials(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { buffer in
+            var fields = WireSplitter(buffer)
+            while let field = try? fields.next(messageName: GetSuggestionsRequest.protoFullName) {
+                if field.number == fieldNumbers.trials { return true }
+            }
+            return false
+        }
+    }
+
     /// Decodes an encoded GetSuggestionsRequest (INVALID_ARGUMENT when it is not one, as the generated
     /// decoder says). protobuf-c decodes every part, but one trial at a time: the top level is split
     /// here by its tags and lengths (`WireSplitter`), the experiment and each trial are unpacked on

@@ -138,14 +138,20 @@ enum RawH2 {
         defer { stop(server) }
         let client = GRPCClient(host: "127.0.0.1", port: server.boundPort)
         defer { client.close() }
-        // More spinning calls than worker threads (one per core); each stops when its deadline
-        // cancels it (short: the test process's other tests share these threads).
+        try await Self.whileEveryWorkerSpins(client, probe) { () async throws in
+            let start = ContinuousClock.now
+            #expect(try await client.unary(path: "/test.Echo/Inline", request: [9], timeout: .seconds(5)) == [9])
+            #expect(start.duration(to: .now) < .seconds(1), "the inline handler did not wait for a worker")
+        }
+    }
+
+    /// Runs `body` while more spinning calls than worker threads (one per core) hold the pool; each
+    /// stops when its deadline cancels it (short: the test process's other tests share these threads).
+    static func whileEveryWorkerSpins(_ client: GRPCClient, _ probe: Probe, _ body: () async throws -> Void) async throws {
         let spinners = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) + 2
         let busy = (0 ..< spinners).map { _ in Task { await code { _ = try await client.unary(path: "/test.Echo/Spin", request: [1], timeout: .milliseconds(700)) } } }
         for _ in 0 ..< 200 where probe.startedSpins.load(ordering: .relaxed) < 2 { try await Task.sleep(for: .milliseconds(10)) }
-        let start = ContinuousClock.now
-        #expect(try await client.unary(path: "/test.Echo/Inline", request: [9], timeout: .seconds(5)) == [9])
-        #expect(start.duration(to: .now) < .seconds(1), "the inline handler did not wait for a worker")
+        try await body()
         for t in busy { #expect(await t.value?.code == .deadlineExceeded) }
     }
 
@@ -159,13 +165,11 @@ enum RawH2 {
         #expect(try await client.unary(path: "/test.Echo/Echo", request: [7]) == [7], "declined: the handler echoes")
         #expect(await code { _ = try await client.unary(path: "/test.Echo/Echo", request: [0xA2]) } == RPCError(.invalidArgument, "refused inline"))
         // With every worker spinning, an answered attempt does not wait for one.
-        let spinners = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) + 2
-        let busy = (0 ..< spinners).map { _ in Task { await code { _ = try await client.unary(path: "/test.Echo/Spin", request: [1], timeout: .milliseconds(700)) } } }
-        for _ in 0 ..< 200 where probe.startedSpins.load(ordering: .relaxed) < 2 { try await Task.sleep(for: .milliseconds(10)) }
-        let start = ContinuousClock.now
-        #expect(try await client.unary(path: "/test.Echo/Echo", request: [0xA1], timeout: .seconds(5)) == [0xA1, 1])
-        #expect(start.duration(to: .now) < .seconds(1), "the inline attempt did not wait for a worker")
-        for t in busy { #expect(await t.value?.code == .deadlineExceeded) }
+        try await Self.whileEveryWorkerSpins(client, probe) { () async throws in
+            let start = ContinuousClock.now
+            #expect(try await client.unary(path: "/test.Echo/Echo", request: [0xA1], timeout: .seconds(5)) == [0xA1, 1])
+            #expect(start.duration(to: .now) < .seconds(1), "the inline attempt did not wait for a worker")
+        }
     }
 
     @Test func callsOverTheServerBudgetGetDeadlineExceeded() async throws {

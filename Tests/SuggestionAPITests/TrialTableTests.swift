@@ -76,6 +76,7 @@ import Testing
                         && s.totalRequestNumber == w.totalRequestNumber, "round \(round)")
                 let built = TrialTable(w.trials)
                 #expect(s.trials.count == built.count, "round \(round)")
+                #expect(SuggestionsRequest.holdsTrials(bytes) == !w.trials.isEmpty, "round \(round): holdsTrials")
                 for i in 0 ..< min(s.trials.count, built.count) { #expect(s.trials.trial(i) == built.trial(i), "round \(round)") }
             case (.failure(let a), .failure(let b)):
                 #expect(a.code == b.code, "round \(round): \(a) vs \(b)")
