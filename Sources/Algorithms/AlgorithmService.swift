@@ -56,9 +56,8 @@ public struct AlgorithmService: SuggestionService {
     /// points are mere draws (`Sampler.isCheapWithoutHistory`, no checkpoints to prepare), at most
     /// `maxInlineCount` points and `maxInlineValues` values to draw, and a space with room for them:
     /// continuous, or finite without conditions and at least `inlineRoomFactor` times as many points
-    /// as requested (in a nearly exhausted space the samplers search for distinct points, which
-    /// costs up to a third of a millisecond per point: 1.3 s for 4,096 sobol points in a 2-point
-    /// space). A request that fails validation gets its error here as well (validating a request
+    /// as requested (in a nearly exhausted space the samplers search for distinct points, which can
+    /// take seconds for thousands of points). A request that fails validation gets its error here as well (validating a request
     /// small enough to be tried inline is cheap). Nil for every other call.
     public func suggestionsIfCheap(_ request: SuggestionsRequest) -> Result<GetSuggestionsReply, RPCError>? {
         guard request.trials.count == 0 else { return nil }
