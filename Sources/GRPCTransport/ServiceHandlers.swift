@@ -19,12 +19,13 @@ extension SuggestionService {
     /// The transport routes of the Suggestion service.
     public func handlers() -> [String: UnaryHandler] {
         [
-            // Decoded into a TrialTable, not a tree of `Trial` values (see `SuggestionsRequest`).
+            // Decoded into a TrialTable, not a tree of `Trial` values (see `SuggestionsRequest`);
+            // the reply encoded without protobuf-c's intermediate tree (`encodedDirectly`).
             MethodPath.getSuggestions: { (bytes: consuming [UInt8], _: CallContext) async throws(RPCError) -> [UInt8] in
                 // An initializer takes its argument owned: the encoding is freed once the table holds
                 // what the call needs, before the algorithm runs.
                 let request = try SuggestionsRequest(serializedBytes: bytes)
-                return try await self.getSuggestions(request).serializedBytes()
+                return try await self.getSuggestions(request).encodedDirectly()
             },
             MethodPath.validateAlgorithmSettings: unaryHandler {
                 (request: ValidateAlgorithmSettingsRequest, _) async throws(RPCError) in
@@ -43,7 +44,7 @@ extension SuggestionService {
             guard bytes.count <= inlineRequestBytesLimit, !SuggestionsRequest.holdsTrials(bytes) else { return nil }
             let request: SuggestionsRequest
             do throws(RPCError) { request = try SuggestionsRequest(serializedBytes: bytes) } catch { return .failure(error) }
-            return self.suggestionsIfCheap(request).map { $0.map { $0.serializedBytes() } }
+            return self.suggestionsIfCheap(request).map { $0.map { $0.encodedDirectly() } }
         }]
     }
 }

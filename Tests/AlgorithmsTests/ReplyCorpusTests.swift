@@ -74,6 +74,7 @@ import SuggestionAPI
             guard request.experiment?.spec?.algorithm?.algorithmName == algorithm else { continue }
             let reply = try AlgorithmService().suggestions(request)
             #expect(reply.serializedBytes() == expected, "\(file): the reply differs from the recorded one")
+            #expect(reply.encodedDirectly() == expected, "\(file): the server's direct encoding differs from protobuf-c's")
         }
     }
 }
