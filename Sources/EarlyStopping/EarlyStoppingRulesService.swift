@@ -34,7 +34,7 @@ public struct EarlyStoppingRulesService: EarlyStoppingService {
         return ValidateEarlyStoppingSettingsReply()
     }
 
-    public func getEarlyStoppingRules(_ request: GetEarlyStoppingRulesRequest) async throws(RPCError) -> GetEarlyStoppingRulesReply {
+    public func getEarlyStoppingRules(_ request: RulesRequest) async throws(RPCError) -> GetEarlyStoppingRulesReply {
         guard let spec = request.experiment?.spec else {
             throw .invalidArgument("experiment.spec is missing: GetEarlyStoppingRules needs the experiment's objective and early_stopping")
         }
@@ -45,7 +45,8 @@ public struct EarlyStoppingRulesService: EarlyStoppingService {
         guard objective.type == .maximize || objective.type == .minimize else {
             throw .invalidArgument("experiment.spec.objective.type must be MAXIMIZE or MINIMIZE, got \(objective.type)")
         }
-        for trial in request.trials where trial.name.isEmpty {
+        let trials = request.trials
+        for i in 0 ..< trials.count where trials.name(i).isEmpty {
             throw .invalidArgument("a trial in the request has an empty name")
         }
         let logs: any ObservationLogSource

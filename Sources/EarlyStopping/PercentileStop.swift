@@ -19,7 +19,8 @@ struct QuantileRule: Sendable {
     func rules(_ context: StoppingContext) async throws(RPCError) -> [EarlyStoppingRule] {
         let minTrials = context.settings[MedianStop.minTrials]
         let startStep = context.settings[MedianStop.startStep]
-        let succeeded = context.trials.filter { $0.status?.condition == .succeeded }.map(\.name)
+        let trials = context.trials
+        let succeeded = (0 ..< trials.count).filter { trials.condition($0) == .succeeded }.map(trials.name)
         guard succeeded.count >= minTrials else { return [] }
         let fetched = try await fetchMeans(succeeded, metric: context.objectiveMetric, first: startStep, from: context.logs)
         let means = fetched.compactMap { $0 }

@@ -7,14 +7,21 @@ public struct StoppingContext: Sendable {
     public var objectiveMetric: String
     public var objectiveType: ObjectiveType
     public var settings: Settings
-    /// Trials in request order.
-    public var trials: [Trial]
+    /// Trials in request order (the rules read names and conditions).
+    public var trials: TrialTable
     /// Where per-trial metric logs come from (Katib's DBManager in production).
     public var logs: any ObservationLogSource
     /// Receives remarks a person should see (trials skipped for want of logs); the server logs them.
     public var notes: @Sendable (String) -> Void
 
+    /// The same with generated trial values (the local runner, tests).
     public init(objectiveMetric: String, objectiveType: ObjectiveType, settings: Settings, trials: [Trial],
+                logs: any ObservationLogSource, notes: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.init(objectiveMetric: objectiveMetric, objectiveType: objectiveType, settings: settings,
+                  trials: TrialTable(trials), logs: logs, notes: notes)
+    }
+
+    public init(objectiveMetric: String, objectiveType: ObjectiveType, settings: Settings, trials: TrialTable,
                 logs: any ObservationLogSource, notes: @escaping @Sendable (String) -> Void = { _ in }) {
         self.objectiveMetric = objectiveMetric
         self.objectiveType = objectiveType

@@ -75,8 +75,10 @@ extension EarlyStoppingService {
     /// The transport routes of the EarlyStopping service.
     public func handlers() -> [String: UnaryHandler] {
         [
-            MethodPath.getEarlyStoppingRules: unaryHandler { (request: GetEarlyStoppingRulesRequest, _) async throws(RPCError) in
-                try await self.getEarlyStoppingRules(request)
+            // Decoded into a TrialTable, not a tree of `Trial` values (see `RulesRequest`).
+            MethodPath.getEarlyStoppingRules: { (bytes: consuming [UInt8], _: CallContext) async throws(RPCError) -> [UInt8] in
+                let request = try RulesRequest(serializedBytes: bytes)
+                return try await self.getEarlyStoppingRules(request).serializedBytes()
             },
             MethodPath.setTrialStatus: unaryHandler { (request: SetTrialStatusRequest, _) async throws(RPCError) in
                 try await self.setTrialStatus(request)

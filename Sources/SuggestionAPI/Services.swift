@@ -73,7 +73,15 @@ public struct HealthService: Sendable {
 /// The EarlyStopping service of Katib's `api.v1.beta1` API (port 6788). Stateless like the
 /// Suggestion service: every call carries what it needs.
 public protocol EarlyStoppingService: Sendable {
-    func getEarlyStoppingRules(_ request: GetEarlyStoppingRulesRequest) async throws(RPCError) -> GetEarlyStoppingRulesReply
+    /// The request's trials arrive as a `TrialTable` (`RulesRequest(_:)` wraps a generated request).
+    func getEarlyStoppingRules(_ request: RulesRequest) async throws(RPCError) -> GetEarlyStoppingRulesReply
     func setTrialStatus(_ request: SetTrialStatusRequest) async throws(RPCError) -> SetTrialStatusReply
     func validateEarlyStoppingSettings(_ request: ValidateEarlyStoppingSettingsRequest) async throws(RPCError) -> ValidateEarlyStoppingSettingsReply
+}
+
+extension EarlyStoppingService {
+    /// The same call from a generated request value (clients, tests).
+    public func getEarlyStoppingRules(_ request: GetEarlyStoppingRulesRequest) async throws(RPCError) -> GetEarlyStoppingRulesReply {
+        try await getEarlyStoppingRules(RulesRequest(request))
+    }
 }

@@ -243,38 +243,126 @@ public struct SuggestionsRequest: Sendable {
     }
 
     /// Decodes an encoded GetSuggestionsRequest (INVALID_ARGUMENT when it is not one, as the generated
-    /// decoder says). protobuf-c decodes every part, but one trial at a time: the top level is split
-    /// here by its tags and lengths (`WireSplitter`), the experiment and each trial are unpacked on
-    /// their own and copied into the table, so a call never holds protobuf-c's tree of every trial
-    /// (about four times the request at 50,000 trials).
+    /// decoder says), by `SplitDecoding`.
     public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
-        let name = GetSuggestionsRequest.protoFullName
-        self = try bytes.withUnsafeBufferPointer { (buffer) throws(RPCError) -> SuggestionsRequest in
+        let numbers = Self.fieldNumbers
+        var current: Int32 = 0, total: Int32 = 0
+        let parts = try SplitDecoding.decode(bytes, name: GetSuggestionsRequest.protoFullName,
+                                             experiment: numbers.experiment, trials: numbers.trials) {
+            (number, value) throws(SplitDecoding.Unclaimed) in
+            switch (number, value) {
+            case (numbers.current, .varint(let v)): current = Int32(truncatingIfNeeded: v)
+            case (numbers.total, .varint(let v)): total = Int32(truncatingIfNeeded: v)
+            case (numbers.current, _), (numbers.total, _): throw .wrongWireType
+            default: break   // unknown fields are skipped
+            }
+        }
+        guard let parts else {
+            let whole = try GetSuggestionsRequest(serializedBytes: bytes)
+            self.init(whole)
+            return
+        }
+        self.init(experiment: parts.experiment, trials: parts.trials, currentRequestNumber: current, totalRequestNumber: total)
+    }
+}
+
+/// GetEarlyStoppingRules as the server reads it: like `SuggestionsRequest`, the trials in a
+/// `TrialTable`, so a call with 50,000 trials does not hold a `Trial` value (nor a protobuf-c tree)
+/// per trial.
+public struct RulesRequest: Sendable {
+    public var experiment: Experiment?
+    public var trials: TrialTable
+    public var dbManagerAddress: String
+
+    public init(experiment: Experiment?, trials: TrialTable, dbManagerAddress: String) {
+        self.experiment = experiment
+        self.trials = trials
+        self.dbManagerAddress = dbManagerAddress
+    }
+
+    /// The same request from its generated value (clients, tests).
+    public init(_ request: GetEarlyStoppingRulesRequest) {
+        self.init(experiment: request.experiment, trials: TrialTable(request.trials), dbManagerAddress: request.dbManagerAddress)
+    }
+
+    static let fieldNumbers: (experiment: UInt64, trials: UInt64, address: UInt64) = {
+        func number(_ field: String) -> UInt64 {
+            guard let n = fieldNumber(descriptorIndex: GetEarlyStoppingRulesRequest.descriptorIndex, field: field) else {
+                preconditionFailure("GetEarlyStoppingRulesRequest has no field \(field): regenerate (scripts/generate.sh)")
+            }
+            return n
+        }
+        return (number("experiment"), number("trials"), number("db_manager_address"))
+    }()
+
+    /// Decodes an encoded GetEarlyStoppingRulesRequest by `SplitDecoding`.
+    public init(serializedBytes bytes: [UInt8]) throws(RPCError) {
+        let numbers = Self.fieldNumbers
+        var address = ""
+        let parts = try SplitDecoding.decode(bytes, name: GetEarlyStoppingRulesRequest.protoFullName,
+                                             experiment: numbers.experiment, trials: numbers.trials) {
+            (number, value) throws(SplitDecoding.Unclaimed) in
+            switch (number, value) {
+            case (numbers.address, .bytes(let text)):
+                // Invalid UTF-8 is repaired as `cString` repairs it; a NUL, which protobuf-c would
+                // cut at, is refused as in every other string field.
+                guard !text.contains(0) else { throw .nul("db_manager_address") }
+                address = String(decoding: text, as: UTF8.self)
+            case (numbers.address, _): throw .wrongWireType
+            default: break
+            }
+        }
+        guard let parts else {
+            self.init(try GetEarlyStoppingRulesRequest(serializedBytes: bytes))
+            return
+        }
+        self.init(experiment: parts.experiment, trials: parts.trials, dbManagerAddress: address)
+    }
+}
+
+/// The decoding both requests with a trial history share: protobuf-c decodes every part, but one
+/// trial at a time. The top level is split here by its tags and lengths (`WireSplitter`), the
+/// experiment and each trial are unpacked on their own and copied into a `TrialTable`, so a call never
+/// holds protobuf-c's tree of every trial (about four times the request at 50,000 trials).
+enum SplitDecoding {
+    /// Why a top-level field the caller claims cannot be taken.
+    enum Unclaimed: Error {
+        case wrongWireType
+        case nul(String)
+    }
+
+    /// The experiment and the trials; `other` sees every other top-level field. Nil when the
+    /// experiment appears more than once (protobuf merges such parts): the caller then decodes the
+    /// whole message with protobuf-c.
+    static func decode(_ bytes: [UInt8], name: String, experiment experimentNumber: UInt64, trials trialsNumber: UInt64,
+                       other: (UInt64, WireSplitter.Value) throws(Unclaimed) -> Void) throws(RPCError)
+        -> (experiment: Experiment?, trials: TrialTable)? {
+        try bytes.withUnsafeBufferPointer { (buffer) throws(RPCError) -> (experiment: Experiment?, trials: TrialTable)? in
             var fields = WireSplitter(buffer)
             var experimentBytes: UnsafeBufferPointer<UInt8>? = nil
             var trialBytes: [UnsafeBufferPointer<UInt8>] = []
-            var current: Int32 = 0, total: Int32 = 0
             var merged = false
-            let numbers = Self.fieldNumbers
             while let field = try fields.next(messageName: name) {
                 switch (field.number, field.value) {
-                case (numbers.experiment, .bytes(let part)):
-                    // A repeated singular message is merged by protobuf; leave that to protobuf-c.
+                case (experimentNumber, .bytes(let part)):
                     if experimentBytes != nil { merged = true }
                     experimentBytes = part
-                case (numbers.trials, .bytes(let part)): trialBytes.append(part)
-                case (numbers.current, .varint(let v)): current = Int32(truncatingIfNeeded: v)
-                case (numbers.total, .varint(let v)): total = Int32(truncatingIfNeeded: v)
-                case (numbers.experiment, _), (numbers.trials, _), (numbers.current, _), (numbers.total, _):
+                case (trialsNumber, .bytes(let part)): trialBytes.append(part)
+                case (experimentNumber, _), (trialsNumber, _):
                     throw fields.malformed(name)   // a known field with another wire type
-                default: break                     // unknown fields are skipped
+                default:
+                    do throws(Unclaimed) {
+                        try other(field.number, field.value)
+                    } catch {
+                        switch error {
+                        case .wrongWireType: throw fields.malformed(name)
+                        case .nul(let field):
+                            throw RPCError(.invalidArgument, "\(name): the string field \(field) contains a NUL byte (\\0); names and values must be text without NUL")
+                        }
+                    }
                 }
             }
-            if merged {
-                let whole = try GetSuggestionsRequest(serializedBytes: bytes)
-                return SuggestionsRequest(experiment: whole.experiment, trials: TrialTable(whole.trials),
-                                          currentRequestNumber: current, totalRequestNumber: total)
-            }
+            if merged { return nil }
             let experiment = try experimentBytes.map { (part) throws(RPCError) -> Experiment in
                 try decodeMessage(part, descriptorIndex: Experiment.descriptorIndex, name: name, reportedSize: buffer.count) {
                     Experiment(cMessage: $0)
@@ -287,8 +375,7 @@ public struct SuggestionsRequest: Sendable {
                     table.append(unpacked: $0.assumingMemoryBound(to: Api__V1__Beta1__Trial.self))
                 }
             }
-            return SuggestionsRequest(experiment: experiment, trials: table, currentRequestNumber: current,
-                                      totalRequestNumber: total)
+            return (experiment, table)
         }
     }
 }

@@ -64,7 +64,7 @@ struct LoggingSuggestionService<Base: SuggestionService>: SuggestionService {
 struct LoggingEarlyStoppingService<Base: EarlyStoppingService>: EarlyStoppingService {
     let base: Base
 
-    func getEarlyStoppingRules(_ request: GetEarlyStoppingRulesRequest) async throws(RPCError) -> GetEarlyStoppingRulesReply {
+    func getEarlyStoppingRules(_ request: RulesRequest) async throws(RPCError) -> GetEarlyStoppingRulesReply {
         let head = "GetEarlyStoppingRules algorithm=\(request.experiment?.spec?.earlyStopping?.algorithmName ?? "") "
             + "experiment=\(request.experiment?.name ?? "") trials=\(request.trials.count)"
         return try await logged(head, fields: { reply in

@@ -86,4 +86,50 @@ import Testing
         }
         #expect(accepted > 100, "the mutations must also produce valid requests (\(accepted))")
     }
+
+    /// GetEarlyStoppingRules goes through the same split decoding: same accept/refuse and values as
+    /// protobuf-c on the whole message, the NUL check on db_manager_address included.
+    @Test func rulesRequestsDecodeAsTheGeneratedDecoderDoes() throws {
+        let request = GetEarlyStoppingRulesRequest(experiment: Experiment(name: "e"), trials: Self.trials, dbManagerAddress: "db:6789")
+        let decoded = try RulesRequest(serializedBytes: request.serializedBytes())
+        #expect(decoded.experiment == Experiment(name: "e") && decoded.dbManagerAddress == "db:6789")
+        check(decoded.trials)
+        var bytes = GetEarlyStoppingRulesRequest(dbManagerAddress: "db:x").serializedBytes()
+        bytes[bytes.lastIndex(of: UInt8(ascii: "x"))!] = 0
+        let error = try #require(throws: RPCError.self) { _ = try RulesRequest(serializedBytes: bytes) }
+        #expect(error.code == .invalidArgument && error.message.contains("db_manager_address") && error.message.contains("NUL"))
+        let base = request.serializedBytes()
+        var state: UInt64 = 7
+        func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        var accepted = 0
+        for round in 0 ..< 2000 {
+            var b = base
+            for _ in 0 ... next(3) {
+                switch next(4) {
+                case 0: b[next(b.count)] ^= UInt8(1 << next(8))
+                case 1: b.insert(UInt8(next(256)), at: next(b.count + 1))
+                case 2: if !b.isEmpty { b.remove(at: next(b.count)) }
+                default: b = Array(b.prefix(next(b.count + 1)))
+                }
+            }
+            let whole = Result { () throws(RPCError) in try GetEarlyStoppingRulesRequest(serializedBytes: b) }
+            let split = Result { () throws(RPCError) in try RulesRequest(serializedBytes: b) }
+            switch (whole, split) {
+            case (.success(let w), .success(let s)):
+                accepted += 1
+                #expect(s.experiment == w.experiment && s.dbManagerAddress == w.dbManagerAddress, "round \(round)")
+                let built = TrialTable(w.trials)
+                #expect(s.trials.count == built.count, "round \(round)")
+                for i in 0 ..< min(s.trials.count, built.count) { #expect(s.trials.trial(i) == built.trial(i), "round \(round)") }
+            case (.failure(let a), .failure(let b)):
+                #expect(a.code == b.code, "round \(round): \(a) vs \(b)")
+            default:
+                Issue.record("round \(round): protobuf-c \(whole), split \(split)")
+            }
+        }
+        #expect(accepted > 100, "the mutations must also produce valid requests (\(accepted))")
+    }
 }
