@@ -4,6 +4,8 @@ h2load posting one prebuilt request body (no client serialisation in the server'
 the server's VmHWM (peak) and VmRSS one second later (what it keeps) from /proc.
 
 Usage: benchmarks/memory.py [--binary PATH] [--trials 1000,10000,50000] [--dims 10] [--algorithm random]
+       [--early-stopping]   (GetEarlyStoppingRules with `threshold`, which reads no logs, on a server
+                             started with --service early-stopping)
 Builds nothing: pass a release binary (default .build/release/suggestion-server). Needs h2load
 (Debian package nghttp2-client) and the interop venv (grpcio-tools generates the stubs)."""
 import argparse
@@ -32,22 +34,32 @@ def main():
     ap.add_argument("--trials", default="1000,10000,50000")
     ap.add_argument("--dims", type=int, default=10)
     ap.add_argument("--algorithm", default="random")
+    ap.add_argument("--early-stopping", action="store_true")
     args = ap.parse_args()
     rng = random.Random(1)
     params = space(args.dims)
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="bench-memory-"))
-    print(f"{args.algorithm}, {args.dims} parameters, one fresh server per request")
+    what = "GetEarlyStoppingRules (threshold)" if args.early_stopping else args.algorithm
+    print(f"{what}, {args.dims} parameters, one fresh server per request")
     print(f"{'trials':>8} {'request MiB':>12} {'idle MiB':>9} {'VmHWM MiB':>10} {'VmRSS +1 s':>11} {'HWM / request':>14}")
     for n in (int(t) for t in args.trials.split(",")):
         exp = experiment(params, algorithm=args.algorithm)
-        req = api_pb2.GetSuggestionsRequest(experiment=exp, trials=history(params, n, rng),
-                                            current_request_number=1, total_request_number=n + 1)
+        if args.early_stopping:
+            exp.spec.early_stopping.algorithm_name = "threshold"
+            exp.spec.early_stopping.algorithm_settings.add(name="value", value="0.5")
+            req = api_pb2.GetEarlyStoppingRulesRequest(experiment=exp, trials=history(params, n, rng),
+                                                       db_manager_address="127.0.0.1:6789")
+            path, extra = "/api.v1.beta1.EarlyStopping/GetEarlyStoppingRules", ("--service", "early-stopping")
+        else:
+            req = api_pb2.GetSuggestionsRequest(experiment=exp, trials=history(params, n, rng),
+                                                current_request_number=1, total_request_number=n + 1)
+            path, extra = "/api.v1.beta1.Suggestion/GetSuggestions", ()
         body = tmp / f"{n}.bin"
         body.write_bytes(frame(req))
-        server, port = start_server(args.binary)
+        server, port = start_server(args.binary, *extra)
         try:
             idle = status_kib(server.pid, "VmRSS")
-            h2load(port, "/api.v1.beta1.Suggestion/GetSuggestions", str(body), 1, 1, 1)
+            h2load(port, path, str(body), 1, 1, 1)
             hwm = status_kib(server.pid, "VmHWM")
             time.sleep(1)
             rss = status_kib(server.pid, "VmRSS")

@@ -65,10 +65,10 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_server(binary):
+def start_server(binary, *extra):
     """The binary serving on a free loopback port, quiet; returns (process, port)."""
     port = free_port()
-    server = subprocess.Popen([binary, "--host", "127.0.0.1", "--port", str(port), "--quiet"],
+    server = subprocess.Popen([binary, "--host", "127.0.0.1", "--port", str(port), "--quiet", *extra],
                               stderr=subprocess.DEVNULL)
     time.sleep(0.5)
     return server, port
