@@ -5,8 +5,9 @@ the first case. The goal of issue 13: every case leaves the process healthy with
 resident.
 
 Cases: a history of 100,000 trials x 10 parameters (about 30 MiB); 1,000,000 parameters; a 10 MiB
-CATEGORICAL value; a peer that opens a zero flow-control window and asks for 64 large replies; a peer
-that asks for 64 large replies and never reads its socket. The bodies of the first three go through
+CATEGORICAL value; a peer that opens a zero flow-control window and asks for 64 replies of ~1 MiB; a
+peer that asks for as many and never reads its socket; a zero-window peer asking for 64 replies of
+~28 MiB. The bodies of the first three go through
 h2load (prebuilt, so no client serialisation runs in the measured process); the last two are raw
 HTTP/2 over a socket (a preface, SETTINGS, HEADERS with literal fields, DATA), measured while the
 socket is held open and unread, then again once it is closed.
@@ -98,9 +99,14 @@ def main():
     bodies["1,000,000 parameters"] = frame(api_pb2.GetSuggestionsRequest(experiment=experiment(wide), current_request_number=1))
     huge = [param("c", api_pb2.CATEGORICAL, values=["a", "x" * (10 << 20)])]
     bodies["a 10 MiB CATEGORICAL value"] = frame(api_pb2.GetSuggestionsRequest(experiment=experiment(huge), current_request_number=1))
-    # A reply of about 1 MiB: 500 points of 100 parameters.
-    big_reply = frame(api_pb2.GetSuggestionsRequest(
-        experiment=experiment([param(f"q{i:03d}", api_pb2.DOUBLE, "0", "1") for i in range(100)]), current_request_number=500))
+    # Replies of about 1 MiB (500 points of 100 parameters) and about 28 MiB (5,000 points of 200).
+    def reply_request(points, dims):
+        return frame(api_pb2.GetSuggestionsRequest(
+            experiment=experiment([param(f"q{i:03d}", api_pb2.DOUBLE, "0", "1") for i in range(dims)]),
+            current_request_number=points))
+    peers = [("zero window, 64 replies of ~1 MiB", reply_request(500, 100), 0),
+             ("never reads its socket, 64 x ~1 MiB", reply_request(500, 100), 65535),
+             ("zero window, 64 replies of ~28 MiB", reply_request(5000, 200), 0)]
 
     server, port = start_server(args.binary)
     held = []
@@ -110,8 +116,8 @@ def main():
         print(f"server idle: {base / 1024:.1f} MiB resident; goal: healthy and at most +64 MiB after every case")
         print(f"{'case':40} {'request':>10} {'outcome':36} {'healthy':>8} {'VmRSS MiB':>10} {'vs idle':>8} {'vs before':>10}")
         last = [base]
-        def report(case, size, outcome):
-            time.sleep(1)
+        def report(case, size, outcome, settle=1):
+            time.sleep(settle)
             rss = status_kib(server.pid, "VmRSS")
             ok = healthy(port)
             print(f"{case:40} {size / 2**20:>8.1f}Mi {outcome[:36]:36} {str(ok):>8} {rss / 1024:>10.1f} "
@@ -121,9 +127,9 @@ def main():
             path = tmp / "body.bin"
             path.write_bytes(body)
             report(case, len(body), post(port, path))
-        for case, window in (("zero window, 64 replies of ~1 MiB", 0), ("never reads its socket, 64 x ~1 MiB", 65535)):
-            held.append(raw_calls(port, big_reply, 64, window))
-            report(case, len(big_reply) * 64, "measured, connection open")
+        for case, body, window in peers:
+            held.append(raw_calls(port, body, 64, window))
+            report(case, len(body) * 64, "measured, connection open", settle=8)   # until computing stops
             held.pop().close()
             report("  the same connection closed", 0, "-")
     finally:

@@ -40,17 +40,21 @@ public struct ServerConfiguration: Sendable {
     public var shutdownGracePeriod: Duration = .seconds(10)
     /// A connection with no open stream and no traffic for this long is closed (GOAWAY).
     public var idleTimeout: Duration = .seconds(300)
-    /// Called on the event loop once the reply of a call whose request or reply had at least
-    /// `largeCallBytes` has been handed to the socket, when the call's memory is free (the server
-    /// returns it to the system from here: `MemoryPolicy.trim`). It must not block: hand slow work on.
+    /// Called on the event loop when memory of a call whose request or reply had at least
+    /// `largeCallBytes` has been freed: once its reply is computed (what computing it took), once the
+    /// reply has been handed to the socket, and when such a call ends early (a reset, a closed
+    /// connection). The server returns memory to the system from here (`MemoryPolicy.trim`). It must
+    /// not block: hand slow work on.
     public var afterLargeCall: (@Sendable () -> Void)? = nil
     /// Back-pressure on replies: reply bytes a connection holds that its peer has not read yet. While
     /// a connection holds this many, the requests it sends wait (holding only their request bytes,
     /// under the request budgets above) instead of being computed into more replies; and while the
     /// whole server holds `maxUnsentReplyBytes`, so do the requests of every connection that holds
-    /// any. They start as the replies are read. A peer that never reads can make the server hold at
-    /// most this much plus the replies of its running calls.
-    public var maxUnsentReplyBytesPerConnection: Int = 32 << 20
+    /// any. They start as the replies are read, and calls already started wait before computing while
+    /// the budget is exceeded (`ServerConnection.start`). A peer that never reads can make the server
+    /// hold at most this much plus one reply per worker thread (those computed before the first one
+    /// was counted). 8 MiB: a reading client drains it in milliseconds.
+    public var maxUnsentReplyBytesPerConnection: Int = 8 << 20
     public var maxUnsentReplyBytes: Int = 256 << 20
     /// Calls of one connection computed at once; further complete requests wait their turn (Katib's
     /// controller sends one call per experiment at a time).
@@ -229,6 +233,22 @@ final class ServerCore: Sendable {
 private let okResponseHeaders = StaticHeaderBlock([(":status", "200"), ("content-type", "application/grpc")])
 private let okTrailers = StaticHeaderBlock([("grpc-status", "0")])
 
+/// A connection's reply bytes not yet read by its peer: written by its event loop, read by its
+/// calls' Tasks too (`ServerConnection.start`).
+private final class UnsentReplies: Sendable {
+    let bytes = Atomic<Int>(0)
+
+    /// Neither this connection's unsent replies nor (when it holds any) the whole server's are at
+    /// their cap (`maxUnsentReplyBytesPerConnection`, `maxUnsentReplyBytes`).
+    func withinBudgets(_ core: ServerCore) -> Bool {
+        let mine = bytes.load(ordering: .relaxed)
+        let config = core.configuration
+        let overConnection = mine >= config.maxUnsentReplyBytesPerConnection
+        let overServer = mine > 0 && core.unsentReplyBytes.load(ordering: .relaxed) >= config.maxUnsentReplyBytes
+        return !overConnection && !overServer
+    }
+}
+
 private final class ServerStream {
     /// receiving → (queued →) running → replying → done; any of them → done on failure.
     enum Phase { case receiving, queued, running, replying, done }
@@ -289,7 +309,9 @@ final class ServerConnection: H2Connection {
     /// Request bytes held by this connection's streams (`maxBufferedRequestBytesPerConnection`).
     private var reservedBytes = 0
     /// Reply bytes of this connection's streams not yet read (`maxUnsentReplyBytesPerConnection`).
-    private var unsentReplyBytes = 0
+    /// Written on the loop only; atomic because this connection's tasks read it (see `start`).
+    private let unsent = UnsentReplies()
+    private var unsentReplyBytes: Int { unsent.bytes.load(ordering: .relaxed) }
     /// Streams whose handler runs, and complete requests waiting to run, in arrival order.
     private var running = 0
     private var queue: [Int32] = []
@@ -314,6 +336,8 @@ final class ServerConnection: H2Connection {
 
     /// Everything a stream holds beyond its entry in `streams`: its task, its timer, its bytes.
     private func forget(_ s: ServerStream) {
+        // A large call ended early (reset, connection closed): its memory is free now.
+        if s.isLarge && s.phase != .done { core.configuration.afterLargeCall?() }
         transition(s, to: .done)
         s.task?.cancel()
         s.task = nil
@@ -333,10 +357,10 @@ final class ServerConnection: H2Connection {
         if phase == .replying {
             s.reply = reply
             s.heldReplyBytes = reply.count
-            unsentReplyBytes += reply.count
+            unsent.bytes.add(reply.count, ordering: .relaxed)
             core.unsentReplyBytes.add(reply.count, ordering: .relaxed)
         } else if s.heldReplyBytes > 0 {
-            unsentReplyBytes -= s.heldReplyBytes
+            unsent.bytes.subtract(s.heldReplyBytes, ordering: .relaxed)
             core.unsentReplyBytes.subtract(s.heldReplyBytes, ordering: .relaxed)
             s.heldReplyBytes = 0
             s.reply = []
@@ -364,22 +388,26 @@ final class ServerConnection: H2Connection {
     }
 
     /// Neither this connection's unsent replies nor (when it holds any) the server's are at their cap.
-    private var withinReplyBudgets: Bool {
-        let config = core.configuration
-        let overConnection = unsentReplyBytes >= config.maxUnsentReplyBytesPerConnection
-        let overServer = unsentReplyBytes > 0
-            && core.unsentReplyBytes.load(ordering: .relaxed) >= config.maxUnsentReplyBytes
-        return !overConnection && !overServer
-    }
+    private var withinReplyBudgets: Bool { unsent.withinBudgets(core) }
 
+    /// Runs the handler in a Task. The reply budgets are checked again when the Task gets a worker,
+    /// and it waits (holding only its request) while they are exceeded: calls started together, while
+    /// nothing was unsent, would otherwise each compute its reply for a peer that reads none (16 calls
+    /// of 20 MiB replies held 590 MiB for a zero-window peer before this wait).
     private func start(_ s: ServerStream, _ request: [UInt8], _ handler: @escaping UnaryHandler) {
         transition(s, to: .running)
         let context = CallContext(path: s.path, deadline: s.deadline, metadata: s.metadata)
-        let loop = self.loop, connection = id, stream = s.id
+        let loop = self.loop, connection = id, stream = s.id, unsent = self.unsent, core = self.core
         let body = RequestBody(request)
         s.task = Task {
             let result: Result<[UInt8], RPCError>
             do throws(RPCError) {
+                while !unsent.withinBudgets(core) {
+                    // Cancelled at the call's deadline or on a reset: the stream is answered already.
+                    guard (try? await Task.sleep(for: .milliseconds(10))) != nil else {
+                        throw RPCError(.cancelled, "cancelled while waiting for the peer to read its replies")
+                    }
+                }
                 result = .success(try await handler(body.take(), context))
             } catch {
                 result = .failure(error)
@@ -579,7 +607,11 @@ final class ServerConnection: H2Connection {
                                         "reply message of \(reply.count) bytes exceeds the limit of \(core.maxMessageBytes) bytes"))
             }
             transition(s, to: .replying, reply: reply)
-            if reply.count >= core.configuration.largeCallBytes { s.isLarge = true }
+            if reply.count >= core.configuration.largeCallBytes {
+                s.isLarge = true
+                // What computing it took is free now (the reply itself is held until it is read).
+                core.configuration.afterLargeCall?()
+            }
             let rc = NG.submitResponse(session, stream: s.id, headers: okResponseHeaders.pointer,
                                        count: okResponseHeaders.count, withBody: true)
             if rc != 0 { reset(s) }

@@ -132,6 +132,28 @@ enum RawH2 {
         #expect(probe.answeredAttempts.load(ordering: .relaxed) == 1)
     }
 
+    /// Calls started together, before any reply was unsent, wait for the peer to read before they
+    /// compute: a zero-window peer gets the budget's worth of replies computed, not one per call.
+    @Test func callsStartedTogetherWaitForAPeerThatReadsNothing() async throws {
+        let probe = Probe()
+        let server = try startServer(probe) { $0.maxUnsentReplyBytesPerConnection = 3 << 20 }   // 16 calls may run
+        defer { stop(server) }
+        let hog = try RawSocket(port: server.boundPort)
+        hog.send(RawH2.preface + RawH2.frame(type: 4, flags: 0, stream: 0, [0x00, 0x04, 0, 0, 0, 0]))
+        var requests: [UInt8] = []
+        for i in 0 ..< 12 {
+            var request = RawH2.unfinishedRequest(path: "/test.Echo/Big", stream: UInt32(2 * i + 1), declared: 1, sent: 6, preface: false)
+            request[request.count - 1] = 1                                      // a 1 MiB reply
+            requests += request + RawH2.frame(type: 0, flags: 0x1, stream: UInt32(2 * i + 1), [])
+        }
+        hog.send(requests)   // all 12 at once: each starts while nothing is unsent yet
+        try await Task.sleep(for: .seconds(1))
+        // Three replies reach the budget; a few more may pass the check before the loop counts them
+        // (one per worker thread), but not all twelve.
+        let started = probe.startedBig.load(ordering: .relaxed)
+        #expect(started >= 3 && started <= 3 + Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) + 1, "\(started) of 12 replies were computed")
+    }
+
     @Test func inlineHandlersAnswerWhileEveryWorkerIsBusy() async throws {
         let probe = Probe()
         let server = try startServer(probe)
