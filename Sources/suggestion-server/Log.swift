@@ -10,12 +10,13 @@ import LocalSystem
 /// caller never waits for the reader of standard error). Lines start with the UTC time in ISO 8601
 /// to the second (`2026-11-25T02:13:25Z`), and are cut to 4 KiB. Control characters in `message` are
 /// escaped (`logEscaped`), so a request value such as an experiment name with a newline cannot
-/// forge a line.
-func logLine(_ message: String) {
+/// forge a line. `lifecycle` lines (listening, signal, stopped: a handful per process) are kept even
+/// when the buffer is full; per-call lines are then dropped and counted.
+func logLine(_ message: String, lifecycle: Bool = false) {
     let line = "\(TextFiles.utcTimestamp()) \(logEscaped(message))\n"
     var bytes = Array(line.utf8)
     if bytes.count > 4096 { bytes = Array(bytes.prefix(4095)) + [10] }
-    LogWriter.shared.append(bytes)
+    LogWriter.shared.append(bytes, evenWhenFull: lifecycle)
 }
 
 /// Writes text to standard error as it is (usage and help, which span several lines), after the
@@ -66,9 +67,9 @@ final class LogWriter: Sendable {
         atexit { LogWriter.shared.flush() }
     }
 
-    func append(_ line: [UInt8]) {
+    func append(_ line: [UInt8], evenWhenFull: Bool = false) {
         let first = state.withLock { s -> Bool in
-            guard s.pending.count + line.count <= Self.maxPendingBytes else {
+            guard evenWhenFull || s.pending.count + line.count <= Self.maxPendingBytes else {
                 s.dropped += 1
                 return false
             }

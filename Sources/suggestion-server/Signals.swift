@@ -9,7 +9,7 @@ import GRPCTransport
 /// server whose workers are all busy still drains and exits within the grace period.
 func stopOnSignals(_ server: GRPCServer) throws(RPCError) {
     try handleSignals([SIGTERM, SIGINT]) { number in
-        logLine("suggestion-server: signal \(number), draining in-flight calls")
+        logLine("suggestion-server: signal \(number), draining in-flight calls", lifecycle: true)
         server.shutdown()
     }
 }

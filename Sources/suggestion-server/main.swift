@@ -85,21 +85,21 @@ let server = GRPCServer(configuration: configuration, handlers: handlers, inline
 do {
     try server.start()
 } catch {
-    logLine("suggestion-server: \(error.message)")
+    logLine("suggestion-server: \(error.message)", lifecycle: true)
     exit(1)
 }
 
 do {
     try stopOnSignals(server)
 } catch {
-    logLine("suggestion-server: \(error.message)")
+    logLine("suggestion-server: \(error.message)", lifecycle: true)
     exit(1)
 }
 
 let served = options.service == .suggestions
     ? (options.algorithms.map { Array($0) } ?? known).sorted().joined(separator: ",")
     : StoppingAlgorithms.names.joined(separator: ",")
-logLine("suggestion-server: \(options.service.rawValue) listening on \(options.host):\(server.boundPort) event_loops=\(options.eventLoops) max_message_bytes=\(options.maxMessageBytes) max_call_seconds=\(options.maxCallSeconds) algorithms=\(served)")
+logLine("suggestion-server: \(options.service.rawValue) listening on \(options.host):\(server.boundPort) event_loops=\(options.eventLoops) max_message_bytes=\(options.maxMessageBytes) max_call_seconds=\(options.maxCallSeconds) algorithms=\(served)", lifecycle: true)
 server.waitUntilStopped()
-logLine("suggestion-server: stopped")
+logLine("suggestion-server: stopped", lifecycle: true)
 exit(0)

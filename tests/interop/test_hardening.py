@@ -195,7 +195,9 @@ def test_a_stalled_reader_of_standard_error_blocks_no_call(tmp_path):
         assert proc.wait(timeout=15) == 0
         assert "log lines dropped: standard error was not read fast enough" in out
         assert out.count("GetSuggestions algorithm=random") >= 25000, "the 4 MiB buffer and the pipe hold the first lines"
-        assert out.rstrip().endswith("suggestion-server: stopped")
+        # Lifecycle lines are kept however full the buffer was; the drop count may come after them.
+        assert "suggestion-server: signal 15, draining in-flight calls" in out
+        assert "suggestion-server: stopped" in out
     finally:
         if proc.poll() is None:
             proc.kill()
