@@ -45,19 +45,14 @@ import Testing
         #expect(error.code == .invalidArgument && error.message.contains("NUL"))
     }
 
-    /// The split decoder accepts exactly what protobuf-c accepts for the whole message, and reads the
-    /// same values: checked on 3,000 mutations (flipped, inserted and deleted bytes, cuts) of a request.
-    @Test func splitDecoderAgreesWithProtobufCOnMutatedRequests() {
-        let experiment = Experiment(name: "e", spec: ExperimentSpec(algorithm: AlgorithmSpec(algorithmName: "random")))
-        let base = GetSuggestionsRequest(experiment: experiment, trials: Self.trials + Self.trials,
-                                         currentRequestNumber: 3, totalRequestNumber: 9).serializedBytes()
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    /// `count` mutations of `base`, each of one to three flipped, inserted or deleted bytes or a cut.
+    static func mutations(of base: [UInt8], count: Int, seed: UInt64) -> [[UInt8]] {
+        var state = seed
         func next(_ bound: Int) -> Int {
             state = state &* 6364136223846793005 &+ 1442695040888963407
             return Int((state >> 33) % UInt64(bound))
         }
-        var accepted = 0
-        for round in 0 ..< 3000 {
+        return (0 ..< count).map { _ in
             var bytes = base
             for _ in 0 ... next(3) {
                 switch next(4) {
@@ -67,6 +62,18 @@ import Testing
                 default: bytes = Array(bytes.prefix(next(bytes.count + 1)))
                 }
             }
+            return bytes
+        }
+    }
+
+    /// The split decoder accepts exactly what protobuf-c accepts for the whole message, and reads the
+    /// same values: checked on 3,000 mutations (flipped, inserted and deleted bytes, cuts) of a request.
+    @Test func splitDecoderAgreesWithProtobufCOnMutatedRequests() {
+        let experiment = Experiment(name: "e", spec: ExperimentSpec(algorithm: AlgorithmSpec(algorithmName: "random")))
+        let base = GetSuggestionsRequest(experiment: experiment, trials: Self.trials + Self.trials,
+                                         currentRequestNumber: 3, totalRequestNumber: 9).serializedBytes()
+        var accepted = 0
+        for (round, bytes) in Self.mutations(of: base, count: 3000, seed: 0x9E37_79B9_7F4A_7C15).enumerated() {
             let whole = Result { () throws(RPCError) in try GetSuggestionsRequest(serializedBytes: bytes) }
             let split = Result { () throws(RPCError) in try SuggestionsRequest(serializedBytes: bytes) }
             switch (whole, split) {
@@ -98,23 +105,8 @@ import Testing
         bytes[bytes.lastIndex(of: UInt8(ascii: "x"))!] = 0
         let error = try #require(throws: RPCError.self) { _ = try RulesRequest(serializedBytes: bytes) }
         #expect(error.code == .invalidArgument && error.message.contains("db_manager_address") && error.message.contains("NUL"))
-        let base = request.serializedBytes()
-        var state: UInt64 = 7
-        func next(_ bound: Int) -> Int {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Int((state >> 33) % UInt64(bound))
-        }
         var accepted = 0
-        for round in 0 ..< 2000 {
-            var b = base
-            for _ in 0 ... next(3) {
-                switch next(4) {
-                case 0: b[next(b.count)] ^= UInt8(1 << next(8))
-                case 1: b.insert(UInt8(next(256)), at: next(b.count + 1))
-                case 2: if !b.isEmpty { b.remove(at: next(b.count)) }
-                default: b = Array(b.prefix(next(b.count + 1)))
-                }
-            }
+        for (round, b) in Self.mutations(of: request.serializedBytes(), count: 2000, seed: 7).enumerated() {
             let whole = Result { () throws(RPCError) in try GetEarlyStoppingRulesRequest(serializedBytes: b) }
             let split = Result { () throws(RPCError) in try RulesRequest(serializedBytes: b) }
             switch (whole, split) {
