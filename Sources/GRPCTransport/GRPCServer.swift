@@ -236,12 +236,16 @@ private let okTrailers = StaticHeaderBlock([("grpc-status", "0")])
 /// A connection's reply bytes not yet read by its peer: written by its event loop, read by its
 /// calls' Tasks too (`ServerConnection.start`).
 private final class UnsentReplies: Sendable {
+    /// Replies handed to the connection's streams and not yet read.
     let bytes = Atomic<Int>(0)
+    /// Replies a Task has computed whose completion the loop has not taken yet: counted at once, so
+    /// the next Task's check sees them (the loop may be busy for a while).
+    let computed = Atomic<Int>(0)
 
     /// Neither this connection's unsent replies nor (when it holds any) the whole server's are at
     /// their cap (`maxUnsentReplyBytesPerConnection`, `maxUnsentReplyBytes`).
     func withinBudgets(_ core: ServerCore) -> Bool {
-        let mine = bytes.load(ordering: .relaxed)
+        let mine = bytes.load(ordering: .relaxed) + computed.load(ordering: .relaxed)
         let config = core.configuration
         let overConnection = mine >= config.maxUnsentReplyBytesPerConnection
         let overServer = mine > 0 && core.unsentReplyBytes.load(ordering: .relaxed) >= config.maxUnsentReplyBytes
@@ -408,7 +412,9 @@ final class ServerConnection: H2Connection {
                         throw RPCError(.cancelled, "cancelled while waiting for the peer to read its replies")
                     }
                 }
-                result = .success(try await handler(body.take(), context))
+                let reply = try await handler(body.take(), context)
+                unsent.computed.add(reply.count, ordering: .relaxed)   // taken back by `complete`
+                result = .success(reply)
             } catch {
                 result = .failure(error)
             }
@@ -554,7 +560,7 @@ final class ServerConnection: H2Connection {
                 transition(s, to: .running)
                 let result: Result<[UInt8], RPCError>
                 do throws(RPCError) { result = .success(try inline(request, context)) } catch { result = .failure(error) }
-                return complete(stream: s.id, result: result)
+                return finish(stream: s.id, result: result)
             }
             guard core.handlers[s.path] != nil else {
                 return fail(s, RPCError(.unimplemented, "unknown method \(s.path)"))
@@ -563,7 +569,7 @@ final class ServerConnection: H2Connection {
             if queue.isEmpty, withinReplyBudgets, let attempt = core.inlineAttempts[s.path],
                let result = attempt(request, context) {
                 transition(s, to: .running)
-                return complete(stream: s.id, result: result)
+                return finish(stream: s.id, result: result)
             }
             transition(s, to: .queued)
             s.queuedRequest = request
@@ -593,7 +599,15 @@ final class ServerConnection: H2Connection {
 
     // MARK: Reply
 
+    /// A Task's outcome (through the loop's mailbox): its reply bytes move from `unsent.computed`
+    /// to the stream (or are dropped with it).
     override func complete(stream: Int32, result: Result<[UInt8], RPCError>) {
+        if case let .success(reply) = result { unsent.computed.subtract(reply.count, ordering: .relaxed) }
+        finish(stream: stream, result: result)
+    }
+
+    /// A call's outcome, from its Task or from an inline handler or attempt.
+    private func finish(stream: Int32, result: Result<[UInt8], RPCError>) {
         guard let s = streams[stream], s.phase == .running, let session else { return }   // late or reset: ignore
         s.task = nil
         if let timer = s.deadlineTimer { loop.cancelTimer(timer) }
