@@ -6,13 +6,20 @@ import SuggestionAPI
 func logged<Reply>(_ head: String, failureFields: String = "", fields: (Reply) -> String = { _ in "" },
                    _ body: () async throws(RPCError) -> Reply) async throws(RPCError) -> Reply {
     let start = ContinuousClock.now
-    do {
-        let reply = try await body()
+    let result: Result<Reply, RPCError>
+    do { result = .success(try await body()) } catch { result = .failure(error) }
+    logOutcome(head, failureFields: failureFields, fields: fields, result, since: start)
+    return try result.get()
+}
+
+/// The line `logged` writes, for an outcome already in hand (a call answered inline).
+func logOutcome<Reply>(_ head: String, failureFields: String = "", fields: (Reply) -> String = { _ in "" },
+                       _ result: Result<Reply, RPCError>, since start: ContinuousClock.Instant) {
+    switch result {
+    case let .success(reply):
         logLine("\(head)\(fields(reply)) status=OK duration_ms=\(milliseconds(since: start))")
-        return reply
-    } catch {
+    case let .failure(error):
         logLine("\(head)\(failureFields) status=\(error.code) message=\(logQuoted(error.message)) duration_ms=\(milliseconds(since: start))")
-        throw error
     }
 }
 
@@ -22,14 +29,8 @@ struct LoggingSuggestionService<Base: SuggestionService>: SuggestionService {
     let base: Base
 
     func getSuggestions(_ request: SuggestionsRequest) async throws(RPCError) -> GetSuggestionsReply {
-        let start = ContinuousClock.now
-        do {
-            let reply = try await base.getSuggestions(request)
-            log(request, .success(reply), since: start)
-            return reply
-        } catch {
-            log(request, .failure(error), since: start)
-            throw error
+        try await logged(Self.head(request), failureFields: " assignments=0", fields: Self.fields) {
+            () async throws(RPCError) in try await base.getSuggestions(request)
         }
     }
 
@@ -37,20 +38,16 @@ struct LoggingSuggestionService<Base: SuggestionService>: SuggestionService {
     func suggestionsIfCheap(_ request: SuggestionsRequest) -> Result<GetSuggestionsReply, RPCError>? {
         let start = ContinuousClock.now
         guard let result = base.suggestionsIfCheap(request) else { return nil }
-        log(request, result, since: start)
+        logOutcome(Self.head(request), failureFields: " assignments=0", fields: Self.fields, result, since: start)
         return result
     }
 
-    private func log(_ request: SuggestionsRequest, _ result: Result<GetSuggestionsReply, RPCError>, since start: ContinuousClock.Instant) {
-        let head = "GetSuggestions algorithm=\(request.experiment?.spec?.algorithm?.algorithmName ?? "") "
+    private static func head(_ request: SuggestionsRequest) -> String {
+        "GetSuggestions algorithm=\(request.experiment?.spec?.algorithm?.algorithmName ?? "") "
             + "experiment=\(request.experiment?.name ?? "") trials=\(request.trials.count) requested=\(request.currentRequestNumber)"
-        switch result {
-        case let .success(reply):
-            logLine("\(head) assignments=\(reply.parameterAssignments.count) status=OK duration_ms=\(milliseconds(since: start))")
-        case let .failure(error):
-            logLine("\(head) assignments=0 status=\(error.code) message=\(logQuoted(error.message)) duration_ms=\(milliseconds(since: start))")
-        }
     }
+
+    private static func fields(_ reply: GetSuggestionsReply) -> String { " assignments=\(reply.parameterAssignments.count)" }
 
     func validateAlgorithmSettings(_ request: ValidateAlgorithmSettingsRequest) async throws(RPCError) -> ValidateAlgorithmSettingsReply {
         try await logged("ValidateAlgorithmSettings algorithm=\(request.experiment?.spec?.algorithm?.algorithmName ?? "")") {

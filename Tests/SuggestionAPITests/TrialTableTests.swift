@@ -45,6 +45,29 @@ import Testing
         #expect(error.code == .invalidArgument && error.message.contains("NUL"))
     }
 
+    /// Checks that protobuf-c's decoding of the whole message (`whole`) and the split decoder's agree:
+    /// both refuse with the same code, or both accept with the same experiment and trials. True when
+    /// both accepted.
+    static func agree<Whole, Split>(_ whole: Result<Whole, RPCError>, _ split: Result<Split, RPCError>, _ round: Int,
+                                    experiment: (Whole, Split) -> (Experiment?, Experiment?),
+                                    trials: (Whole, Split) -> ([Trial], TrialTable)) -> Bool {
+        switch (whole, split) {
+        case let (.success(w), .success(s)):
+            let (we, se) = experiment(w, s)
+            #expect(we == se, "round \(round)")
+            let (wt, st) = trials(w, s)
+            let built = TrialTable(wt)
+            #expect(st.count == built.count, "round \(round)")
+            for i in 0 ..< min(st.count, built.count) { #expect(st.trial(i) == built.trial(i), "round \(round)") }
+            return true
+        case let (.failure(a), .failure(b)):
+            #expect(a.code == b.code, "round \(round): \(a) vs \(b)")
+        default:
+            Issue.record("round \(round): protobuf-c \(whole), split \(split)")
+        }
+        return false
+    }
+
     /// `count` mutations of `base`, each of one to three flipped, inserted or deleted bytes or a cut.
     static func mutations(of base: [UInt8], count: Int, seed: UInt64) -> [[UInt8]] {
         var state = seed
@@ -76,19 +99,12 @@ import Testing
         for (round, bytes) in Self.mutations(of: base, count: 3000, seed: 0x9E37_79B9_7F4A_7C15).enumerated() {
             let whole = Result { () throws(RPCError) in try GetSuggestionsRequest(serializedBytes: bytes) }
             let split = Result { () throws(RPCError) in try SuggestionsRequest(serializedBytes: bytes) }
-            switch (whole, split) {
-            case (.success(let w), .success(let s)):
-                accepted += 1
-                #expect(s.experiment == w.experiment && s.currentRequestNumber == w.currentRequestNumber
-                        && s.totalRequestNumber == w.totalRequestNumber, "round \(round)")
-                let built = TrialTable(w.trials)
-                #expect(s.trials.count == built.count, "round \(round)")
+            if case let (.success(w), .success(s)) = (whole, split) {
+                #expect(s.currentRequestNumber == w.currentRequestNumber && s.totalRequestNumber == w.totalRequestNumber, "round \(round)")
                 #expect(SuggestionsRequest.holdsTrials(bytes) == !w.trials.isEmpty, "round \(round): holdsTrials")
-                for i in 0 ..< min(s.trials.count, built.count) { #expect(s.trials.trial(i) == built.trial(i), "round \(round)") }
-            case (.failure(let a), .failure(let b)):
-                #expect(a.code == b.code, "round \(round): \(a) vs \(b)")
-            default:
-                Issue.record("round \(round): protobuf-c \(whole), split \(split)")
+            }
+            if Self.agree(whole, split, round, experiment: { ($0.experiment, $1.experiment) }, trials: { ($0.trials, $1.trials) }) {
+                accepted += 1
             }
         }
         #expect(accepted > 100, "the mutations must also produce valid requests (\(accepted))")
@@ -109,17 +125,11 @@ import Testing
         for (round, b) in Self.mutations(of: request.serializedBytes(), count: 2000, seed: 7).enumerated() {
             let whole = Result { () throws(RPCError) in try GetEarlyStoppingRulesRequest(serializedBytes: b) }
             let split = Result { () throws(RPCError) in try RulesRequest(serializedBytes: b) }
-            switch (whole, split) {
-            case (.success(let w), .success(let s)):
+            if case let (.success(w), .success(s)) = (whole, split) {
+                #expect(s.dbManagerAddress == w.dbManagerAddress, "round \(round)")
+            }
+            if Self.agree(whole, split, round, experiment: { ($0.experiment, $1.experiment) }, trials: { ($0.trials, $1.trials) }) {
                 accepted += 1
-                #expect(s.experiment == w.experiment && s.dbManagerAddress == w.dbManagerAddress, "round \(round)")
-                let built = TrialTable(w.trials)
-                #expect(s.trials.count == built.count, "round \(round)")
-                for i in 0 ..< min(s.trials.count, built.count) { #expect(s.trials.trial(i) == built.trial(i), "round \(round)") }
-            case (.failure(let a), .failure(let b)):
-                #expect(a.code == b.code, "round \(round): \(a) vs \(b)")
-            default:
-                Issue.record("round \(round): protobuf-c \(whole), split \(split)")
             }
         }
         #expect(accepted > 100, "the mutations must also produce valid requests (\(accepted))")
